@@ -1,0 +1,101 @@
+"""The application factory: config → extensions → blueprints → errors → cli. No I/O beyond
+reading (or, on the very first run, writing) the instance secrets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        "wisesync",
+        root_path=str(ROOT / "wisesync"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=(config or {}).get("INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+    from wisesync.config import load_config
+
+    load_config(app, config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_web(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    from wisesync.logs import configure
+
+    configure(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from wisesync import models  # noqa: F401  (every table registered before Alembic looks)
+    from wisesync.auth.session import init_login
+    from wisesync.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from wisesync.auth.routes import bp as auth_bp
+    from wisesync.companies.routes import bp as companies_bp
+    from wisesync.users.routes import bp as users_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp, url_prefix="/users")
+    app.register_blueprint(companies_bp, url_prefix="/companies")
+    for name in OPTIONAL_BLUEPRINTS:
+        _register_optional(app, name)
+
+
+# Feature packages that register themselves when present: each exposes ``register(app)``.
+OPTIONAL_BLUEPRINTS = (
+    "wisesync.integrations.routes",
+    "wisesync.psadata.routes",
+    "wisesync.qlink.routes",
+    "wisesync.security.routes",
+)
+
+
+def _register_optional(app: Flask, module_name: str) -> None:
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
+        return
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return
+    module.register(app)
+
+
+def register_web(app: Flask) -> None:
+    from wisesync.web import init_web
+
+    init_web(app)
+
+
+def register_errors(app: Flask) -> None:
+    from wisesync.errors import init_errors
+
+    init_errors(app)
+
+
+def register_cli(app: Flask) -> None:
+    from wisesync.cli import init_cli
+
+    init_cli(app)

@@ -1,0 +1,140 @@
+"""Settings, read once from the environment (DESIGN §8).
+
+Secrets that are not given are generated into the instance folder on first run, so a fresh
+install needs no configuration; production passes them in the environment instead.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+log = logging.getLogger(__name__)
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` as users write them; drive them with psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret(instance_path: str, filename: str, make) -> str:
+    """Return the secret kept in ``instance_path/filename``, creating it (mode 0600) on first use."""
+    path = Path(instance_path) / filename
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")
+    log.warning("Generated %s in the instance folder; set it in the environment for production.", filename)
+    return value
+
+
+class Config:
+    """Defaults for a single-server install; every value can come from the environment."""
+
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by load_config()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+    WISESYNC_SECRETS_KEYS: list[str] = []
+    WISESYNC_ALLOW_LOCAL_PSA = False
+    WISESYNC_EMBED_ORIGINS: list[str] = []
+    WISESYNC_PASSWORD_MIN_LENGTH = 8
+    WISESYNC_AUTOTASK_ZONE_LOOKUP_URL = (
+        "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
+    )
+    WISESYNC_PROXY_FIX = 0  # number of trusted proxies in front (X-Forwarded-*)
+    WISESYNC_SESSION_IDLE_MINUTES = 8 * 60
+    WISESYNC_SESSION_MAX_HOURS = 7 * 24
+    REDIS_URL = ""
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    WISESYNC_JOBS = "embedded"  # embedded (SQLite huey) | redis | immediate (tests)
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = False
+    MAIL_DEFAULT_SENDER = "wise-sync@localhost"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_PARTITIONED = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    TESTING = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False  # page tests that check CSRF switch it back on
+    WISESYNC_ALLOW_LOCAL_PSA = True
+    WISESYNC_JOBS = "immediate"
+    RATELIMIT_ENABLED = False
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` from :class:`Config`, the environment, then ``overrides``."""
+    overrides = dict(overrides or {})
+    base = TestingConfig if overrides.get("TESTING") else Config
+    app.config.from_object(base)
+    env = os.environ
+    c = app.config
+    c["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        env.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'wisesync.sqlite3'}"
+    )
+    c["WISESYNC_ALLOW_LOCAL_PSA"] = _flag("WISESYNC_ALLOW_LOCAL_PSA", c["WISESYNC_ALLOW_LOCAL_PSA"])
+    c["WISESYNC_EMBED_ORIGINS"] = env.get("WISESYNC_EMBED_ORIGINS", "").split()
+    c["WISESYNC_PASSWORD_MIN_LENGTH"] = _int("WISESYNC_PASSWORD_MIN_LENGTH", 8)
+    c["WISESYNC_AUTOTASK_ZONE_LOOKUP_URL"] = env.get(
+        "WISESYNC_AUTOTASK_ZONE_LOOKUP_URL", c["WISESYNC_AUTOTASK_ZONE_LOOKUP_URL"]
+    )
+    c["WISESYNC_PROXY_FIX"] = _int("WISESYNC_PROXY_FIX", 0)
+    c["WISESYNC_SESSION_IDLE_MINUTES"] = _int("WISESYNC_SESSION_IDLE_MINUTES", c["WISESYNC_SESSION_IDLE_MINUTES"])
+    c["WISESYNC_SESSION_MAX_HOURS"] = _int("WISESYNC_SESSION_MAX_HOURS", c["WISESYNC_SESSION_MAX_HOURS"])
+    c["REDIS_URL"] = env.get("REDIS_URL", "")
+    if c["REDIS_URL"]:
+        c["RATELIMIT_STORAGE_URI"] = c["REDIS_URL"]
+        if c["WISESYNC_JOBS"] == "embedded":
+            c["WISESYNC_JOBS"] = "redis"
+    for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
+        if env.get(key):
+            c[key] = env[key]
+    c["MAIL_PORT"] = _int("MAIL_PORT", c["MAIL_PORT"])
+    c["MAIL_USE_TLS"] = _flag("MAIL_USE_TLS", c["MAIL_USE_TLS"])
+    c.update(overrides)
+
+    if not c.get("SECRET_KEY"):
+        c["SECRET_KEY"] = env.get("SECRET_KEY") or instance_secret(
+            app.instance_path, "secret_key", lambda: secrets.token_urlsafe(48)
+        )
+    if not c.get("WISESYNC_SECRETS_KEYS"):
+        raw = env.get("WISESYNC_SECRETS_KEYS") or instance_secret(
+            app.instance_path, "secrets_keys", lambda: Fernet.generate_key().decode()
+        )
+        c["WISESYNC_SECRETS_KEYS"] = [k.strip() for k in raw.split(",") if k.strip()]
+
+    if c["WISESYNC_EMBED_ORIGINS"]:
+        # A third-party frame only keeps a cookie that is SameSite=None; Secure; Partitioned (CHIPS).
+        c["SESSION_COOKIE_SAMESITE"] = "None"
+        c["SESSION_COOKIE_SECURE"] = True
+        c["SESSION_COOKIE_PARTITIONED"] = True

@@ -1,0 +1,49 @@
+"""Error pages. Every error a person can meet gets a page that says what to do."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "That request could not be used",
+    403: "You don't have permission",
+    404: "Not found",
+    405: "Not allowed",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def _render(code: int, message: str):
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": TITLES.get(code, "Error"), "message": message}, code
+    return render_template("errors/error.html", code=code, title=TITLES.get(code, "Error"),
+                           message=message), code
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _render(400, "The form expired or was sent from another page. Go back, reload the "
+                            "page and send it again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 429:
+            return _render(429, "Too many attempts in a short time. Wait a minute and try again.")
+        message = exc.description if exc.code in (400, 403) else {
+            404: "There is nothing here. It may have been removed, or the link is wrong.",
+            405: "That action is not available here.",
+        }.get(exc.code, exc.description)
+        return _render(exc.code or 500, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _render(500, "The error has been logged. Try again; if it keeps happening, tell "
+                            "your Wise-Sync administrator the time it happened.")

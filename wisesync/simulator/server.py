@@ -1,0 +1,93 @@
+"""The simulator's Flask app and how to run it (CLI, or in a thread for tests and benchmarks)."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+from wisesync.simulator.faults import Fault, FaultBoard
+
+
+@dataclass
+class SimState:
+    records: int = 200
+    wsdl_dir: str | None = None
+    faults: FaultBoard = field(default_factory=FaultBoard)
+
+
+def create_sim_app(records: int = 200, wsdl_dir: str | None = None) -> Flask:
+    app = Flask("wisesync.simulator")
+    state = SimState(records=records, wsdl_dir=wsdl_dir)
+    app.extensions["psa_sim"] = state
+
+    @app.get("/_sim/health")
+    def health():
+        return {"ok": True, "records": state.records}
+
+    @app.route("/_sim/faults", methods=["GET", "POST", "DELETE"])
+    def faults():
+        if request.method == "DELETE":
+            state.faults.clear()
+        elif request.method == "POST":
+            try:
+                state.faults.add(Fault(**(request.get_json(force=True) or {})))
+            except (TypeError, ValueError) as exc:
+                return {"error": str(exc)}, 400
+        return jsonify(state.faults.list())
+
+    for module in _PSA_MODULES:
+        _register(app, module)
+    return app
+
+
+# Each PSA module exposes ``register(app, state)``.
+_PSA_MODULES = ("wisesync.simulator.cw_rest", "wisesync.simulator.cw_soap",
+                "wisesync.simulator.autotask")
+
+
+def _register(app: Flask, module_name: str) -> None:
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return
+    module.register(app, app.extensions["psa_sim"])
+
+
+def serve(host: str = "127.0.0.1", port: int = 8081, records: int = 200,
+          wsdl_dir: str | None = None) -> None:
+    app = create_sim_app(records=records, wsdl_dir=wsdl_dir)
+    print(f"PSA simulator on http://{host}:{port}/ ({records} records of each kind)", flush=True)
+    make_server(host, port, app, threaded=True).serve_forever()
+
+
+class RunningSim:
+    """A simulator on a free loopback port, in a background thread."""
+
+    def __init__(self, records: int = 200, wsdl_dir: str | None = None, host: str = "127.0.0.1"):
+        self.app = create_sim_app(records=records, wsdl_dir=wsdl_dir)
+        self.state: SimState = self.app.extensions["psa_sim"]
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = make_server(host, 0, self.app, threaded=True)
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> "RunningSim":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

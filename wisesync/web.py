@@ -1,0 +1,39 @@
+"""Response headers, proxy handling and template helpers shared by every page."""
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def init_web(app: Flask) -> None:
+    hops = app.config["WISESYNC_PROXY_FIX"]
+    if hops:
+        # Behind a TLS proxy: trust X-Forwarded-For/Proto/Host from that many hops.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    origins = " ".join(app.config["WISESYNC_EMBED_ORIGINS"])
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'self'; object-src 'none'; "
+        f"frame-ancestors 'self'{' ' + origins if origins else ''}"
+    )
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not origins:
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    # Menus link to optional features only when they are installed.
+    app.jinja_env.globals["url_map_has"] = lambda endpoint: endpoint in app.view_functions
+
+    @app.context_processor
+    def globals_for_templates():
+        from flask_login import current_user
+
+        return {"me": current_user}
