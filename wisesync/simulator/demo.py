@@ -1,0 +1,15 @@
+"""The simulator's fixed demo credentials (DESIGN §7). Documented in the README; tests use them."""
+
+CW_COMPANY_ID = "wisesim"
+CW_MEMBER_ID = "jsmith"
+CW_MEMBER_PASSWORD = "Member-Pass-1"
+CW_PUBLIC_KEY = "simpublic"
+CW_PRIVATE_KEY = "simprivate"
+CW_CODEBASE = "v2025_1/"
+
+AT_API_USERNAME = "api@wisesim.example"
+AT_API_SECRET = "Secret-Pass-1"
+AT_INTEGRATION_CODE = "SIMINTEGRATION"
+AT_RESOURCE_USERNAME = "tech@wisesim.example"
+AT_RESOURCE_PASSWORD = "Tech-Pass-1"
+AT_ZONE_NAME = "webservices99"
