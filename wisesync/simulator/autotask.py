@@ -1,0 +1,241 @@
+"""The Autotask REST subset: zone lookup, ThresholdInformation, Version and seven entities.
+
+Served under ``/atservicesrest/v1.0/`` in any letter case (Autotask's own URLs mix
+``ATServicesRest``/``atservicesrest`` and ``V1.0``/``v1.0``). Like the real API it checks the
+``UserName``/``Secret``/``ApiIntegrationCode`` headers on every call but the zone lookup,
+answers 401 with a text body for bad credentials, and reports most other problems as HTTP 500
+with ``{"errors": [...]}``. The zone lookup answers this simulator's own URL as the zone.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from urllib.parse import urlencode
+
+from flask import Response, request
+from werkzeug.routing import BaseConverter
+
+from wisesync.simulator import at_data, at_query, demo
+from wisesync.simulator.faults import denied_rights, dropped_response, find, request_faults
+
+THRESHOLD = 10_000
+PERMISSION_ERROR = "User does not have the adequate permissions to query this entity."
+_ENTITIES = {name.lower(): name for name in at_data.ENTITIES}
+_FIELDS = {name: set(at_data.record(name, 0, 1)) for name in at_data.ENTITIES}
+_USERS = {demo.AT_API_USERNAME.lower(): demo.AT_API_SECRET,
+          demo.AT_RESOURCE_USERNAME.lower(): demo.AT_RESOURCE_PASSWORD}
+
+
+class _Root(BaseConverter):
+    regex = r"(?i:atservicesrest)"
+
+
+class _Version(BaseConverter):
+    regex = r"(?i:v1\.0)"
+
+
+class AtSimStats:
+    """What the Autotask half saw: requests this hour and the most requests in flight per endpoint."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.in_flight: Counter = Counter()
+        self.max_in_flight: Counter = Counter()
+
+    def enter(self, endpoint: str) -> None:
+        with self._lock:
+            self.requests += 1
+            self.in_flight[endpoint] += 1
+            self.max_in_flight[endpoint] = max(self.max_in_flight[endpoint], self.in_flight[endpoint])
+
+    def leave(self, endpoint: str) -> None:
+        with self._lock:
+            self.in_flight[endpoint] -= 1
+
+    def reset_max(self) -> None:
+        with self._lock:
+            self.max_in_flight.clear()
+
+
+def register(app, state) -> None:
+    app.url_map.converters["at_root"] = _Root
+    app.url_map.converters["at_version"] = _Version
+    stats = app.extensions["at_sim"] = AtSimStats()
+
+    def dispatch(root, version, rest):
+        parts = [p for p in rest.split("/") if p]
+        endpoint = _ENTITIES.get(parts[0].lower(), parts[0]) if parts else ""
+        stats.enter(endpoint)
+        try:
+            return _answer(state, stats, parts)
+        finally:
+            stats.leave(endpoint)
+
+    def version_information(root):
+        return _json({"apiVersions": ["1.0"]})
+
+    app.add_url_rule("/<at_root:root>/<at_version:version>/<path:rest>", "autotask_rest", dispatch,
+                     methods=["GET", "POST"])
+    app.add_url_rule("/<at_root:root>/versioninformation", "autotask_versions", version_information)
+    app.add_url_rule("/<at_root:root>/VersionInformation", "autotask_versions_cased",
+                     version_information)
+
+
+def _answer(state, stats, parts):
+    faults = request_faults(state.faults, "at", request)
+    slow = find(faults, "slow")
+    if slow:
+        time.sleep(slow.seconds)
+    if find(faults, "drop") is None and find(faults, "malformed"):
+        return Response('{"items": [{"id": 1, "companyName": "Trunc', status=200,
+                        content_type="application/json; charset=utf-8")
+    response = _route(state, stats, parts, faults)
+    if find(faults, "drop") and response.status_code == 200:
+        return dropped_response(response.get_data(), response.content_type)
+    return response
+
+
+def _route(state, stats, parts, faults):
+    head = parts[0].lower() if parts else ""
+    if head == "zoneinformation" and len(parts) == 1 and request.method == "GET":
+        return _zone()
+    refused = _refuse(faults)
+    if refused is not None:
+        return refused
+    if head == "thresholdinformation" and len(parts) == 1:
+        return _json({"externalRequestThreshold": THRESHOLD, "requestThresholdTimeframe": 60,
+                      "currentTimeframeRequestCount": stats.requests})
+    if head == "version" and len(parts) == 1:
+        return _json({"majorVersion": "2025", "minorVersion": "3", "build": "2025.3.0.112",
+                      "customerType": "Sim"})
+    entity = _ENTITIES.get(head)
+    if entity is None:
+        return Response("The resource you are looking for has been removed, had its name changed, "
+                        "or is temporarily unavailable.", status=404, content_type="text/html")
+    if {entity.lower(), "all"} & {r.lower() for r in denied_rights(faults)}:
+        return _errors(PERMISSION_ERROR)
+    tail = [p.lower() for p in parts[1:]]
+    if len(tail) == 1 and tail[0] != "query" and request.method == "GET":
+        return _item(state, entity, tail[0])
+    if tail == ["query"]:
+        return _query(state, entity, _query_model())
+    if tail == ["query", "next"]:
+        return _next(state, entity)
+    if tail == ["query", "count"]:
+        query = _query_model()
+        if isinstance(query, Response):
+            return query
+        try:
+            at_query.validate(entity, query.get("filter") or [], _FIELDS[entity])
+        except at_query.QueryError as exc:
+            return _errors(str(exc))
+        return _json({"queryCount": at_query.count(entity, query.get("filter") or [], state.records)})
+    return Response("Not found", status=404, content_type="text/html")
+
+
+def _zone():
+    user = (request.args.get("user") or "").lower()
+    if user not in _USERS:
+        # Autotask answers an unknown user with a 500 and an errors list, not a 404.
+        return _errors("Zone information could not be determined")
+    host = request.host_url
+    return _json({"zoneName": demo.AT_ZONE_NAME, "url": f"{host}ATServicesRest/", "webUrl": host,
+                  "ci": 99})
+
+
+def _refuse(faults):
+    """401 for bad credentials (a plain body, as IIS sends it), 429 when the threshold is hit."""
+    user = (request.headers.get("UserName") or "").lower()
+    secret = request.headers.get("Secret") or ""
+    if find(faults, "auth") or not secret or _USERS.get(user) != secret:
+        return Response("401 - Unauthorized: Access is denied due to invalid credentials.",
+                        status=401, content_type="text/html")
+    if request.headers.get("ApiIntegrationCode") != demo.AT_INTEGRATION_CODE:
+        return _errors("IntegrationCode is invalid.")
+    limited = find(faults, "429")
+    if limited:
+        response = _errors("API request threshold exceeded: the 10000 requests per hour limit "
+                           "for this database has been reached.", status=429)
+        response.headers["Retry-After"] = f"{limited.retry_after:g}"
+        return response
+    if find(faults, "500"):
+        return Response("Internal Server Error", status=500, content_type="text/plain")
+    return None
+
+
+def _query_model():
+    """The query from a POST body or from ``search=`` on a GET (the fixture's two forms)."""
+    raw = request.get_data(as_text=True) if request.method == "POST" else request.args.get("search")
+    try:
+        query = json.loads(raw) if raw else {}
+    except ValueError:
+        return _errors("The query could not be read: it is not valid JSON.")
+    if not isinstance(query, dict):
+        return _errors("The query must be a JSON object.")
+    # Autotask accepts both spellings (its own example uses "MaxRecords"/"Filter").
+    return {key[:1].lower() + key[1:]: value for key, value in query.items()}
+
+
+def _query(state, entity, query, start=0, previous=()):
+    if isinstance(query, Response):
+        return query
+    filters = query.get("filter") or []
+    try:
+        at_query.validate(entity, filters, _FIELDS[entity])
+        size = int(query.get("maxRecords") or at_query.MAX_RECORDS)
+    except (at_query.QueryError, TypeError, ValueError) as exc:
+        return _errors(str(exc) if isinstance(exc, at_query.QueryError) else "maxRecords must be a number.")
+    size = max(1, min(size, at_query.MAX_RECORDS))
+    items, next_start = at_query.page(entity, filters, state.records, size, start)
+    search = json.dumps({"filter": filters, "maxRecords": size}, separators=(",", ":"))
+    this_id = at_data.BASE_IDS[entity] + start
+    details = {"count": len(items), "requestCount": size, "prevPageUrl": None, "nextPageUrl": None}
+    if next_start is not None:
+        details["nextPageUrl"] = _page_url(entity, size, [*previous, this_id][-50:],
+                                           at_data.BASE_IDS[entity] + next_start, search)
+    if previous:
+        details["prevPageUrl"] = _page_url(entity, size, list(previous[:-1]), previous[-1], search)
+    return _json({"items": items, "pageDetails": details})
+
+
+def _page_url(entity, size, previous, next_id, search) -> str:
+    paging = json.dumps({"pageSize": size, "previousIds": previous, "nextIds": [next_id]},
+                        separators=(",", ":"))
+    query = urlencode({"paging": paging, "search": search})
+    return f"{request.host_url}ATServicesRest/V1.0/{entity}/query/next?{query}"
+
+
+def _next(state, entity):
+    try:
+        paging = json.loads(request.args["paging"])
+        next_id = int(paging["nextIds"][0])
+        previous = tuple(int(x) for x in paging.get("previousIds") or [])
+        search = json.loads(request.args.get("search") or "{}")
+    except (KeyError, IndexError, TypeError, ValueError):
+        return _errors("The paging information is not valid.")
+    start = at_data.index_of(entity, next_id, state.records)
+    if start is None:
+        return _errors("The paging information is not valid.")
+    search["maxRecords"] = paging.get("pageSize", search.get("maxRecords"))
+    return _query(state, entity, search, start, previous)
+
+
+def _item(state, entity, raw_id):
+    try:
+        index = at_data.index_of(entity, int(raw_id), state.records)
+    except ValueError:
+        return _errors(f"The value '{raw_id}' is not valid for id.")
+    item = None if index is None else at_data.record(entity, index, state.records)
+    return _json({"item": item})  # Autotask answers an unknown id with 200 and a null item
+
+
+def _json(payload, status: int = 200) -> Response:
+    return Response(json.dumps(payload, separators=(",", ":")), status=status,
+                    content_type="application/json; charset=utf-8")
+
+
+def _errors(*messages: str, status: int = 500) -> Response:
+    return _json({"errors": list(messages)}, status=status)
