@@ -2,6 +2,7 @@
 reading (or, on the very first run, writing) the instance secrets."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -15,7 +16,8 @@ def create_app(config: dict | None = None) -> Flask:
         root_path=str(ROOT / "wisesync"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=(config or {}).get("INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=(config or {}).get("INSTANCE_PATH") or os.environ.get("WISESYNC_INSTANCE_PATH")
+        or str(ROOT / "instance"),
     )
     from wisesync.config import load_config
 
@@ -61,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
 
 # Feature packages that register themselves when present: each exposes ``register(app)``.
 OPTIONAL_BLUEPRINTS = (
+    "wisesync.credentials.routes",
     "wisesync.integrations.routes",
     "wisesync.psadata.routes",
     "wisesync.qlink.routes",

@@ -8,7 +8,7 @@ from wisesync.companies.models import Company  # noqa: F401
 from wisesync.users.models import PaymentLink, User, user_companies  # noqa: F401
 
 # Feature packages that bring their own tables when present.
-for _name in ("wisesync.integrations.models", "wisesync.psadata.models", "wisesync.jobs.models",
+for _name in ("wisesync.credentials.models", "wisesync.integrations.models", "wisesync.psadata.models", "wisesync.jobs.models",
               "wisesync.qlink.models", "wisesync.security.models"):
     if find_spec(_name.rsplit(".", 1)[0]) is not None and find_spec(_name) is not None:
         import_module(_name)
