@@ -1,0 +1,108 @@
+"""How Autotask's answers become ``PsaError``s, and where each security-level right lives.
+
+Autotask words its failures in an ``{"errors": [...]}`` body, usually with HTTP 500 whatever
+went wrong (a missing right, a bad integration code, a bad filter), so the message decides
+the error class. Messages are passed in already scrubbed of the secret.
+"""
+from __future__ import annotations
+
+from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaError, PsaNotFound,
+                                 PsaPermissionError, PsaRateLimited, PsaUnavailable)
+
+_LEVEL = ("In Autotask open Admin > Account Settings & Users > Resources/Users (HR) > "
+          "Security > Security Levels, edit the security level of the API user, and ")
+RIGHTS = {  # entity -> what to tick, in the words of Autotask's security level page
+    "Companies": _LEVEL + "under CRM > Object Permissions set Companies (Accounts) View to All.",
+    "Contracts": _LEVEL + "under Contracts set Contracts View to All and Contract Visibility to Full.",
+    "ContractServices": _LEVEL + "under Contracts set Contracts View to All and Contract "
+                                 "Visibility to Full (contract services come with contracts).",
+    "Products": _LEVEL + "under Admin allow Products and Services (Inventory > Products View).",
+    "Services": _LEVEL + "under Admin allow Products and Services (service catalog).",
+    "Invoices": _LEVEL + "under Contracts > Billing allow viewing invoices "
+                         "(Approve and Post / Invoices View).",
+    "BillingItems": _LEVEL + "under Contracts > Billing allow Approve and Post "
+                             "(billing items are the approved charges).",
+}
+LOGIN_FIX = ("Check the API username and secret (copy them again from the API user in Autotask). "
+             "The user must be an active API user whose security level is 'API User (API-only)' "
+             "with the Web Services API login allowed.")
+
+
+def error_messages(response) -> list[str]:
+    """The texts of an ``{"errors": [...]}`` body (strings or ``{"message": ...}`` objects)."""
+    if "json" not in (response.headers.get("Content-Type") or ""):
+        return []
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return []
+    texts = []
+    for item in errors:
+        text = item.get("message") if isinstance(item, dict) else item
+        if text:
+            texts.append(str(text)[:500])
+    return texts
+
+
+def auth_error(username: str, psa_message: str | None = None) -> PsaAuthError:
+    return PsaAuthError(f"Autotask rejected the API username {username} or its secret.",
+                        LOGIN_FIX, status=401, psa_message=psa_message)
+
+
+def zone_error(username: str, status: int, said: str) -> PsaError:
+    if status in (404, 500, 400) or "zone" in said.lower():
+        return PsaNotFound(
+            f"Autotask could not find a zone for the username {username}"
+            + (f" (Autotask said: {said})." if said else "."),
+            "Check the API username: it is the API user's full username, like "
+            "api-user@yourcompany.example, not a person's login name.",
+            status=status, psa_message=said or None)
+    return PsaUnavailable(f"Autotask's zone lookup answered HTTP {status}.",
+                          "Try again in a few minutes; if it persists, set the zone URL by hand.",
+                          status=status, psa_message=said or None)
+
+
+def error_for_body(status: int, messages: list[str], entity: str, username: str,
+                   integration_code: str) -> PsaError:
+    said = " ".join(messages)
+    low = said.lower()
+    kw = {"status": status, "psa_message": said or None}
+    if "adequate permission" in low or "permission" in low or status == 403:
+        fix = RIGHTS.get(entity, _LEVEL + f"allow access to {entity}.")
+        return PsaPermissionError(
+            f"The Autotask API user {username} is not allowed to read {entity}.", fix,
+            right=entity, **kw)
+    if "integrationcode" in low or "integration code" in low or "tracking identifier" in low:
+        return PsaAuthError(
+            f"Autotask did not accept the integration code {integration_code!r}.",
+            "Use the API tracking identifier of the API user: in Autotask open Admin > "
+            "Resources (Users) > the API user > Security > API Tracking Identifier and copy it "
+            "into Integration code.", **kw)
+    if status == 401:
+        return auth_error(username, said or None)
+    if "zone" in low or status == 404:
+        return PsaNotFound(
+            "Autotask could not find that address in the user's zone"
+            + (f" (Autotask said: {said})." if said else "."),
+            "Clear the zone URL override so Wise-Sync detects the zone from the username, or "
+            "check it is the zone's REST address, like https://webservices5.autotask.net/ATServicesRest/.",
+            **kw)
+    if "threshold" in low or status == 429:
+        return PsaRateLimited(f"Autotask's API request limit was reached ({said}).",
+                              "Wait for the hourly limit to reset; other integrations share it.",
+                              **kw)
+    if status == 405:
+        return PsaBadResponse(f"Autotask does not accept this kind of request here (HTTP 405).",
+                              "Try again; if it persists, report it.", **kw)
+    if status >= 500 and not messages:
+        return PsaUnavailable(f"Autotask kept failing (HTTP {status}).",
+                              "Try again in a few minutes; check status.autotask.net.", **kw)
+    if status >= 500:
+        return PsaUnavailable(f"Autotask refused the request: {said}",
+                              "Check the message above; if it is about a filter or field, report it.",
+                              **kw)
+    return PsaBadResponse(f"Autotask answered HTTP {status}" + (f": {said}" if said else "."),
+                          "Check the zone URL points at Autotask's REST API.", **kw)

@@ -1,0 +1,279 @@
+"""Autotask REST client: zone discovery, header auth, streamed queries, typed errors.
+
+Plain Python (no Flask). Every call goes through :class:`GuardedHttp` and holds one of three
+process-wide slots for its (zone, entity) pair, because Autotask allows at most three
+concurrent requests per endpoint. Autotask reports most failures as HTTP 500 with an
+``{"errors": [...]}`` body; those are read and mapped, never blindly retried.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Iterator
+from urllib.parse import urlencode, urlsplit
+
+from wisesync.psa.autotask_errors import (RIGHTS, auth_error, error_for_body, error_messages,
+                                          zone_error)
+from wisesync.psa.errors import (PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
+                                 PsaUnavailable)
+from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
+from wisesync.psa.report import Check, ConnectionReport
+
+DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
+SERVICE = "Autotask"
+MAX_RECORDS = 500
+MAX_CONCURRENT = 3
+ALL_RECORDS = ({"op": "gte", "field": "id", "value": 0},)  # Autotask wants at least one filter
+
+_slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def endpoint_slot(zone_url: str, entity: str) -> threading.BoundedSemaphore:
+    """The process-wide semaphore for one Autotask endpoint (3 concurrent requests at most)."""
+    key = (zone_url.lower().rstrip("/"), entity.lower())
+    with _slots_lock:
+        return _slots.setdefault(key, threading.BoundedSemaphore(MAX_CONCURRENT))
+
+
+class AutotaskRestClient:
+    """One Autotask API user (or resource user) with the account's integration code.
+
+    ``zone_url`` (e.g. ``https://webservices5.autotask.net/ATServicesRest/``) skips the zone
+    lookup. Raises :class:`PsaConfigError` at once when a credential is missing.
+    """
+
+    def __init__(self, username: str, secret: str, integration_code: str, *,
+                 zone_url: str | None = None, zone_lookup_url: str = DEFAULT_ZONE_LOOKUP_URL,
+                 session=None, policy: OutboundPolicy | None = None):
+        missing = [label for label, value in (("API username", username), ("secret", secret),
+                                              ("integration code", integration_code))
+                   if not (value or "").strip()]
+        if missing:
+            raise PsaConfigError(f"The Autotask {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set.",
+                                 "Fill in the API username, secret and integration code "
+                                 "(Autotask calls it the API tracking identifier).")
+        self.username = username.strip()
+        self._secret = secret
+        self.integration_code = integration_code.strip()
+        self.zone_lookup_url = zone_lookup_url
+        self._zone_url = _normalise_zone(zone_url) if zone_url else None
+        self._zone: dict | None = None
+        self._http = GuardedHttp(session, policy, service=SERVICE)
+
+    @classmethod
+    def for_resource(cls, username: str, password: str, integration_code: str, **kw):
+        """A resource (per-user) login: the user's Autotask email and password, same API."""
+        return cls(username, password, integration_code, **kw)
+
+    def __repr__(self) -> str:
+        return f"<AutotaskRestClient {self.username} zone={self._zone_url or 'not discovered'}>"
+
+    # -- zone -----------------------------------------------------------------------------
+
+    def discover_zone(self) -> dict:
+        """``{"zoneName", "url", "webUrl", "ci"}`` for this username, looked up once.
+
+        Raises :class:`PsaNotFound` when Autotask does not know the username.
+        """
+        if self._zone is None:
+            url = f"{self.zone_lookup_url}?{urlencode({'user': self.username})}"
+            with endpoint_slot(self.zone_lookup_url, "zoneInformation"):
+                response = self._http.request("GET", url, retry_5xx=False)
+            if response.status_code != 200:
+                raise zone_error(self.username, response.status_code,
+                                 self._scrub(" ".join(error_messages(response))))
+            zone = json_body(response, SERVICE)
+            if not isinstance(zone, dict) or not zone.get("url"):
+                raise zone_error(self.username, response.status_code, "no zone URL in the answer")
+            self._zone = zone
+        return self._zone
+
+    @property
+    def zone_url(self) -> str:
+        """The API root of the user's zone, ending in ``/`` (``{url}v1.0/...`` is an endpoint)."""
+        if self._zone_url is None:
+            self._zone_url = _normalise_zone(self.discover_zone()["url"])
+        return self._zone_url
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def _headers(self) -> dict:
+        return {"ApiIntegrationCode": self.integration_code, "UserName": self.username,
+                "Secret": self._secret, "Content-Type": "application/json",
+                "Accept": "application/json"}
+
+    def _call(self, method: str, path_or_url: str, entity: str, *, json=None) -> dict:
+        """One request; returns the parsed JSON object or raises the mapped ``PsaError``."""
+        url = path_or_url if "://" in path_or_url else f"{self.zone_url}v1.0/{path_or_url}"
+        policy = self._http.policy
+        for attempt in range(policy.max_retries + 1):
+            with endpoint_slot(self.zone_url, entity):
+                response = self._http.request(method, url, retry_5xx=False, headers=self._headers(),
+                                              json=json)
+            messages = error_messages(response)
+            # A bare 500 is a hiccup worth retrying; a 500 that explains itself is not.
+            if response.status_code >= 500 and not messages and attempt < policy.max_retries:
+                policy.sleep(policy.backoff * (2 ** attempt))
+                continue
+            break
+        if response.status_code == 200:
+            body = json_body(response, SERVICE)
+            if not isinstance(body, dict):
+                raise PsaBadResponse("Autotask answered with JSON that is not an object.",
+                                     "Check the zone URL points at the REST API (…/ATServicesRest/).",
+                                     status=200)
+            return body
+        if response.status_code == 401 and not messages:
+            raise auth_error(self.username)
+        raise error_for_body(response.status_code, [self._scrub(m) for m in messages], entity,
+                             self.username, self.integration_code)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._secret, "••••") if self._secret else text
+
+    # -- queries --------------------------------------------------------------------------
+
+    def query(self, entity: str, filters=None, max_records: int = MAX_RECORDS) -> Iterator[dict]:
+        """Every record of ``entity`` matching ``filters``, lazily, one page (≤500) at a time.
+
+        Follows ``pageDetails.nextPageUrl``; no request is sent until the first item is asked for.
+        """
+        if not 1 <= max_records <= MAX_RECORDS:
+            raise PsaConfigError(f"maxRecords must be between 1 and {MAX_RECORDS}.", "")
+        body = {"maxRecords": max_records, "filter": list(filters or ALL_RECORDS)}
+        page = self._call("POST", f"{entity}/query", entity, json=body)
+        while True:
+            yield from page.get("items") or []
+            next_url = (page.get("pageDetails") or {}).get("nextPageUrl")
+            if not next_url:
+                return
+            page = self._next_page(next_url, entity, body)
+
+    def _next_page(self, url: str, entity: str, body: dict) -> dict:
+        if urlsplit(url).netloc.lower() != urlsplit(self.zone_url).netloc.lower():
+            # The next page URL carries our credentials with it: never to another host.
+            raise PsaBadResponse(f"Autotask sent a next-page address on another host ({urlsplit(url).netloc}).",
+                                 "Check the zone URL; Wise-Sync will not send credentials elsewhere.")
+        try:
+            return self._call("GET", url, entity)
+        except PsaError as exc:
+            if exc.status != 405:
+                raise
+        return self._call("POST", url, entity, json=body)  # zones that only accept POST here
+
+    def count(self, entity: str, filters=None) -> int:
+        body = {"filter": list(filters or ALL_RECORDS)}
+        result = self._call("POST", f"{entity}/query/count", entity, json=body)
+        try:
+            return int(result["queryCount"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PsaBadResponse("Autotask's count answer had no queryCount.", "Try again.") from exc
+
+    def get(self, entity: str, record_id: int) -> dict | None:
+        """One record by id, or ``None`` when it does not exist (Autotask answers a null item)."""
+        return self._call("GET", f"{entity}/{int(record_id)}", entity).get("item")
+
+    def threshold_information(self) -> dict:
+        return self._call("GET", "ThresholdInformation", "ThresholdInformation")
+
+    def version(self) -> dict:
+        return self._call("GET", "Version", "Version")
+
+    def companies(self, filters=None):
+        return self.query("Companies", filters)
+
+    def contracts(self, filters=None):
+        return self.query("Contracts", filters)
+
+    def contract_services(self, filters=None):
+        return self.query("ContractServices", filters)
+
+    def products(self, filters=None):
+        return self.query("Products", filters)
+
+    def services(self, filters=None):
+        return self.query("Services", filters)
+
+    def invoices(self, filters=None):
+        return self.query("Invoices", filters)
+
+    def billing_items(self, filters=None):
+        return self.query("BillingItems", filters)
+
+    # -- connectivity ---------------------------------------------------------------------
+
+    def check_permissions(self) -> list[Check]:
+        """One line per right Wise-Sync needs: web services login, then each entity group."""
+        return [self._login()[0]] + self._rights_checks()
+
+    def test_connection(self) -> ConnectionReport:
+        """Reached host → Authenticated → each right; later steps say why they did not run."""
+        checks = []
+        try:
+            overridden = self._zone_url is not None and self._zone is None
+            zone = None if overridden else self.discover_zone()
+        except PsaNotFound as exc:
+            return ConnectionReport([
+                Check("Reached host", True, f"{urlsplit(self.zone_lookup_url).hostname} answered."),
+                _failed("Authenticated", exc), *_not_run("the username was not found")])
+        except PsaError as exc:
+            return ConnectionReport([_failed("Reached host", exc), _skipped("Authenticated", "the host was not reached"),
+                                     *_not_run("the host was not reached")])
+        where = zone.get("zoneName") if zone else self.zone_url
+        checks.append(Check("Reached host", True, f"Zone {where} ({self.zone_url})."))
+        login, error = self._login()
+        if error is not None:
+            if isinstance(error, PsaUnavailable):
+                checks[0] = _failed("Reached host", error)
+            checks.append(_failed("Authenticated", error))
+            return ConnectionReport(checks + [login] + _not_run("authentication failed")[1:])
+        checks.append(Check("Authenticated", True, f"Logged in as {self.username}."))
+        return ConnectionReport(checks + [login] + self._rights_checks())
+
+    def _login(self) -> tuple[Check, PsaError | None]:
+        started = time.monotonic()
+        try:
+            usage = self.threshold_information()
+        except PsaError as exc:
+            return _failed("Web services API login", exc), exc
+        used, limit = usage.get("currentTimeframeRequestCount"), usage.get("externalRequestThreshold")
+        return Check("Web services API login", True,
+                     f"{used} of {limit} API requests used this hour "
+                     f"(answered in {time.monotonic() - started:.1f}s)."), None
+
+    def _rights_checks(self) -> list[Check]:
+        checks = []
+        for name, entities in RIGHTS_CHECKED:
+            try:
+                found = [f"{entity}: {self.count(entity):,} records" for entity in entities]
+                checks.append(Check(name, True, "; ".join(found) + "."))
+            except PsaError as exc:
+                checks.append(_failed(name, exc))
+        return checks
+
+
+RIGHTS_CHECKED = (("Companies", ("Companies",)), ("Contracts", ("Contracts", "ContractServices")),
+                  ("Products and services", ("Products", "Services")),
+                  ("Invoices and billing items", ("Invoices", "BillingItems")))
+
+
+def _normalise_zone(url: str) -> str:
+    url = url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def _failed(name: str, exc: PsaError) -> Check:
+    return Check(name, False, exc.explanation, exc.fix)
+
+
+def _skipped(name: str, why: str) -> Check:
+    return Check(name, False, f"Not checked: {why}.", "Fix the step above first.")
+
+
+def _not_run(why: str) -> list[Check]:
+    return [_skipped(name, why) for name in ["Web services API login", *(n for n, _ in RIGHTS_CHECKED)]]
+
+
+__all__ = ["AutotaskRestClient", "DEFAULT_ZONE_LOOKUP_URL", "MAX_CONCURRENT", "MAX_RECORDS",
+           "RIGHTS", "RIGHTS_CHECKED", "endpoint_slot"]
