@@ -1,0 +1,297 @@
+"""ConnectWise Manage REST (3.0) client: plain Python, no Flask.
+
+Finds the codebase through ``/login/companyinfo/{companyId}``, signs every call with Basic
+``companyId+publicKey:privateKey`` plus ``clientId``, pages lazily through ``Link rel="next"``
+(1000 records a page, one page in memory at a time) and turns every failure into a
+:class:`~wisesync.psa.errors.PsaError` that says what to fix. Keys never appear in error text.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Iterator
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from wisesync.psa.connectwise_common import resolve_site
+from wisesync.psa.connectwise_rights import RIGHTS, right_for_path
+from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
+                                 PsaPermissionError, PsaUnavailable)
+from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
+from wisesync.psa.report import Check, ConnectionReport
+
+API_VERSION = "2025.1"
+PAGE_SIZE = 1000
+SERVICE = "ConnectWise"
+_KEYS_FIX = ("In ConnectWise open System > Members > API Members, pick the API member Wise-Sync "
+             "uses, and on its API Keys tab copy the public key (or create a new pair: the private "
+             "key is shown only once). Check the Company ID is the one you sign in with.")
+_COMPANY_FIX = ("Check the Company ID field: it is the short company name typed on the "
+                "ConnectWise sign-in page (not the company's full name), and the site must be "
+                "the one that company uses.")
+
+
+class ConnectWiseRestClient:
+    """One ConnectWise company, reached through its REST API.
+
+    Raises :class:`PsaConfigError` at construction when a setting is missing or the site is
+    not a host name. Every method may raise any :class:`PsaError`.
+    """
+
+    def __init__(self, site: str, company_id: str, public_key: str, private_key: str, client_id: str,
+                 *, session: requests.Session | None = None, policy: OutboundPolicy | None = None,
+                 codebase: str | None = None):
+        for label, value in (("Company ID", company_id), ("Public key", public_key),
+                             ("Private key", private_key), ("Client ID", client_id)):
+            if not (value or "").strip():
+                raise PsaConfigError(f"The ConnectWise {label} is empty.",
+                                     f"Fill in {label} in the ConnectWise settings.")
+        self.base_url = resolve_site(site)
+        self.company_id = company_id.strip()
+        self.codebase = _normal_codebase(codebase) if codebase else None
+        self.http = GuardedHttp(session, policy, service=SERVICE)
+        token = base64.b64encode(f"{self.company_id}+{public_key.strip()}:{private_key.strip()}".encode())
+        self._headers = {"Authorization": "Basic " + token.decode("ascii"), "clientId": client_id.strip(),
+                         "Accept": f"application/vnd.connectwise.com+json; version={API_VERSION}"}
+        self._secrets = tuple(s for s in (public_key.strip(), private_key.strip(), token.decode()) if s)
+
+    def __repr__(self) -> str:
+        return f"<ConnectWiseRestClient {self.base_url} company={self.company_id!r}>"
+
+    # -- codebase -------------------------------------------------------------------------
+    def discover_codebase(self) -> str:
+        """Ask ``login/companyinfo`` which codebase (like ``v2025_1/``) the company is on.
+
+        Raises :class:`PsaNotFound` when ConnectWise answers ``null`` (unknown company ID).
+        """
+        url = f"{self.base_url}/login/companyinfo/{quote(self.company_id, safe='')}"
+        response = self.http.request("GET", url, headers={"Accept": "application/json"})
+        if response.status_code != 200:
+            self._raise_for(response, "/login/companyinfo")
+        info = json_body(response, SERVICE)
+        if info is None:
+            raise PsaNotFound(f"ConnectWise does not know the company ID {self.company_id!r} "
+                              f"(company ID not found) at {urlsplit(self.base_url).hostname}.",
+                              _COMPANY_FIX, status=200)
+        if not isinstance(info, dict) or not isinstance(info.get("Codebase"), str):
+            raise PsaBadResponse(f"{urlsplit(self.base_url).hostname} answered the company lookup, "
+                                 "but not the way ConnectWise does.",
+                                 "Check the site: it should be your ConnectWise API host.")
+        self.codebase = _normal_codebase(info["Codebase"])
+        return self.codebase
+
+    @property
+    def api_base(self) -> str:
+        if not self.codebase:
+            self.discover_codebase()
+        return f"{self.base_url}/{self.codebase}apis/3.0"
+
+    # -- transport ------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, params: dict | None = None, json=None,
+                retry_5xx: bool = True) -> requests.Response:
+        """One call to ``path`` (relative to ``apis/3.0``); re-discovers the codebase once on 404."""
+        for attempt in (1, 2):
+            response = self.http.request(method, self.api_base + path, params=params, json=json,
+                                         headers=self._headers, retry_5xx=retry_5xx)
+            if response.status_code == 404 and attempt == 1:
+                old = self.codebase
+                if self.discover_codebase() != old:
+                    continue  # the company moved to a new codebase (an upgrade): try there
+            break
+        if response.status_code >= 400:
+            self._raise_for(response, path)
+        return response
+
+    def get_json(self, path: str, params: dict | None = None):
+        return json_body(self.request("GET", path, params=params), SERVICE)
+
+    def iterate(self, path: str, conditions: str | None = None, *, order_by: str | None = None,
+                page_size: int = PAGE_SIZE) -> Iterator[dict]:
+        """Yield every record of a list endpoint, one page at a time (lazy: nothing is sent
+        until the first record is asked for, and the next page only when this one is used up).
+        """
+        params = {"pageSize": page_size, "page": 1}
+        if conditions:
+            params["conditions"] = conditions
+        if order_by:
+            params["orderBy"] = order_by
+        response = self.request("GET", path, params=params)
+        host = urlsplit(response.url).netloc
+        while True:
+            records = json_body(response, SERVICE)
+            if not isinstance(records, list):
+                raise PsaBadResponse(f"ConnectWise answered {path} with something other than a list.",
+                                     "Try again; if it persists, check the site address.")
+            next_url = response.links.get("next", {}).get("url")
+            del response
+            yield from records
+            if not next_url or not records:
+                return
+            if urlsplit(next_url).netloc != host:
+                raise PsaBadResponse("ConnectWise sent a next-page link to another host.",
+                                     "Check the site address; this does not happen with ConnectWise.")
+            response = self._get_url(next_url, path)
+
+    def _get_url(self, url: str, path: str) -> requests.Response:
+        response = self.http.request("GET", url, headers=self._headers)
+        if response.status_code >= 400:
+            self._raise_for(response, path)
+        return response
+
+    def count(self, path: str, conditions: str | None = None) -> int:
+        data = self.get_json(path.rstrip("/") + "/count", {"conditions": conditions} if conditions else None)
+        if not isinstance(data, dict) or not isinstance(data.get("count"), int):
+            raise PsaBadResponse(f"ConnectWise answered {path}/count without a count.",
+                                 "Try again; if it persists, check the site address.")
+        return data["count"]
+
+    # -- endpoints ------------------------------------------------------------------------
+    def system_info(self) -> dict:
+        return self.get_json("/system/info")
+
+    def companies(self, conditions: str | None = None, **kw) -> Iterator[dict]:
+        return self.iterate("/company/companies", conditions, **kw)
+
+    def agreements(self, conditions: str | None = None, **kw) -> Iterator[dict]:
+        return self.iterate("/finance/agreements", conditions, **kw)
+
+    def agreement_additions(self, agreement_id: int, conditions: str | None = None, **kw) -> Iterator[dict]:
+        return self.iterate(f"/finance/agreements/{int(agreement_id)}/additions", conditions, **kw)
+
+    def catalog_items(self, conditions: str | None = None, **kw) -> Iterator[dict]:
+        return self.iterate("/procurement/catalog", conditions, **kw)
+
+    def members(self, conditions: str | None = None, **kw) -> Iterator[dict]:
+        return self.iterate("/system/members", conditions, **kw)
+
+    def unposted_invoices(self, conditions: str | None = None, **kw) -> Iterator[dict]:
+        return self.iterate("/finance/accounting/unpostedinvoices", conditions, **kw)
+
+    def unposted_invoice(self, invoice_id: int) -> dict:
+        return self.get_json(f"/finance/accounting/unpostedinvoices/{int(invoice_id)}")
+
+    def companies_count(self, conditions: str | None = None) -> int:
+        return self.count("/company/companies", conditions)
+
+    def agreements_count(self, conditions: str | None = None) -> int:
+        return self.count("/finance/agreements", conditions)
+
+    def catalog_items_count(self, conditions: str | None = None) -> int:
+        return self.count("/procurement/catalog", conditions)
+
+    def members_count(self, conditions: str | None = None) -> int:
+        return self.count("/system/members", conditions)
+
+    def unposted_invoices_count(self, conditions: str | None = None) -> int:
+        return self.count("/finance/accounting/unpostedinvoices", conditions)
+
+    def export_accounting(self, gl_export_request: dict) -> dict:
+        """``POST /finance/accounting/export`` (ExportAccountingBatchRequest) → the GLExport."""
+        return json_body(self.request("POST", "/finance/accounting/export", json=gl_export_request), SERVICE)
+
+    def create_accounting_batch(self, batch: dict) -> dict:
+        """``POST /finance/accounting/batches``: marks ``processedRecordIds`` as posted.
+
+        Not retried on a 500: a batch that half-happened must be looked at, not sent twice.
+        """
+        if not batch.get("processedRecordIds"):
+            raise PsaConfigError("No invoices were chosen for the accounting batch.",
+                                 "Pick at least one unposted invoice to post.")
+        return json_body(self.request("POST", "/finance/accounting/batches", json=batch,
+                                      retry_5xx=False), SERVICE)
+
+    # -- connectivity ---------------------------------------------------------------------
+    def check_permissions(self) -> list[Check]:
+        """One :class:`Check` per security-role right Wise-Sync needs (see ``RIGHTS``)."""
+        checks = []
+        for right in RIGHTS:
+            try:
+                if right.key == "system":
+                    detail = f"ConnectWise {self.system_info().get('version', '')}".strip()
+                else:
+                    detail = f"{self.count(right.probe.removesuffix('/count')):,} records visible"
+                checks.append(Check(right.label, True, detail))
+            except PsaPermissionError as exc:
+                checks.append(Check(right.label, False, exc.explanation, right.fix))
+            except PsaError as exc:
+                checks.append(Check(right.label, False, exc.explanation, exc.fix))
+        return checks
+
+    def test_connection(self) -> ConnectionReport:
+        """Reached host, Authenticated, then one check per right; never raises a PsaError."""
+        host = urlsplit(self.base_url).netloc
+        skipped = [Check(r.label, False, "Not checked: the earlier step failed.") for r in RIGHTS]
+        try:
+            self.discover_codebase()
+        except PsaNotFound as exc:
+            return ConnectionReport([Check("Reached host", True, f"{host} answered."),
+                                     Check("Authenticated", False, exc.explanation, exc.fix), *skipped])
+        except PsaError as exc:
+            return ConnectionReport([Check("Reached host", False, exc.explanation, exc.fix),
+                                     Check("Authenticated", False, "Not checked: the host was not reached."),
+                                     *skipped])
+        reached = Check("Reached host", True, f"{host} answered (codebase {self.codebase}).")
+        try:
+            self.request("GET", "/system/info")
+        except PsaPermissionError:
+            pass  # signed in: only the System right is missing, reported below
+        except PsaError as exc:
+            return ConnectionReport([reached, Check("Authenticated", False, exc.explanation, exc.fix),
+                                     *skipped])
+        signed_in = Check("Authenticated", True, f"Signed in to company {self.company_id}.")
+        return ConnectionReport([reached, signed_in, *self.check_permissions()])
+
+    # -- errors ---------------------------------------------------------------------------
+    def _raise_for(self, response: requests.Response, path: str):
+        status = response.status_code
+        code, message = _error_parts(response)
+        psa_message = self._scrub(f"{code}: {message}" if code else message) or None
+        if status == 400 and "clientid" in (message or "").lower():
+            raise PsaConfigError("ConnectWise refused the Client ID.",
+                                 "Register an integration at developer.connectwise.com (My Clients) "
+                                 "and paste its Client ID.", status=status, psa_message=psa_message)
+        if status == 401:
+            raise PsaAuthError("ConnectWise rejected the API keys (Incorrect public/private key).",
+                               _KEYS_FIX, status=status, psa_message=psa_message)
+        if status == 403:
+            right = right_for_path(path)
+            what = f"the '{right.permission}' right ({right.module})" if right else "a security right"
+            raise PsaPermissionError(
+                f"The ConnectWise API member is missing {what} needed for {path.split('?')[0]}.",
+                right.fix if right else "Ask a ConnectWise admin to check the API member's security role.",
+                right=right.key if right else None, status=status, psa_message=psa_message)
+        if status == 404:
+            raise PsaNotFound(f"ConnectWise has nothing at {path.split('?')[0]} (HTTP 404).",
+                              "Check the site and company ID; the record may have been deleted.",
+                              status=status, psa_message=psa_message)
+        if status >= 500:
+            raise PsaUnavailable(f"ConnectWise kept failing (HTTP {status}) for {path.split('?')[0]}.",
+                                 "Try again in a few minutes; if it persists, check ConnectWise's "
+                                 "status page or its API logs.", status=status, psa_message=psa_message)
+        raise PsaError(f"ConnectWise rejected the request to {path.split('?')[0]} (HTTP {status})"
+                       + (f": {self._scrub(message)}" if message else "."),
+                       "Check the filter or values sent; the PSA's message says which field.",
+                       status=status, psa_message=psa_message)
+
+    def _scrub(self, text: str | None) -> str:
+        for secret in self._secrets:
+            text = (text or "").replace(secret, "[hidden]")
+        return (text or "")[:500]
+
+
+def _normal_codebase(value: str) -> str:
+    return value.strip().strip("/") + "/"
+
+
+def _error_parts(response: requests.Response) -> tuple[str, str]:
+    """ConnectWise's ``{"code","message","errors":[...]}`` → (code, message with field errors)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    message = str(body.get("message") or "")
+    details = [f"{e.get('field') or e.get('resource') or ''}: {e.get('message')}".strip(": ")
+               for e in body.get("errors") or [] if isinstance(e, dict) and e.get("message")]
+    return str(body.get("code") or ""), "; ".join(filter(None, [message, *details]))
