@@ -1,8 +1,130 @@
-from flask import Blueprint
+"""Users: list, create, edit, change password, disable, enable (account admins only).
+
+Each view builds its form, calls one service, flashes and redirects; rule failures come back
+as :class:`FieldError` and re-render the form with HTTP 400.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+
+from wisesync.auth.access import admin_required, client_ip, get_scoped_or_404
+from wisesync.companies.services import list_companies
+from wisesync.forms_common import add_field_error
+from wisesync.service_errors import FieldError
+from wisesync.users import services
+from wisesync.users.forms import ConfirmForm, NewUserForm, PasswordForm, UserForm, company_choices
+from wisesync.users.models import User
+from wisesync.users.sections import sections_for
 
 bp = Blueprint("users", __name__)
 
 
-@bp.get("/")
-def index():  # replaced by the users feature
-    return "users"
+def _me():
+    return current_user._get_current_object()
+
+
+def _status(form) -> int:
+    return 400 if form.is_submitted() else 200
+
+
+def _profile(form) -> dict:
+    return {"role": form.role.data, "company_ids": form.companies.data,
+            "first_name": form.first_name.data, "last_name": form.last_name.data,
+            "email": form.email.data, "username": form.username.data}
+
+
+# strict_slashes=False: /users and /users/ both answer, without a redirect.
+@bp.get("/", strict_slashes=False)
+@admin_required
+def index():
+    q = request.args.get("q", "").strip()
+    page = services.list_users(current_user.account_id, page=request.args.get("page", 1, type=int), q=q)
+    return render_template("users/index.html", page=page, q=q)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    companies = list_companies(current_user.account_id)
+    form = NewUserForm()
+    form.companies.choices = company_choices(companies)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(current_user.account_id, password=form.password.data,
+                                        actor=_me(), ip=client_ip(), **_profile(form))
+        except FieldError as exc:
+            add_field_error(form, exc)
+        else:
+            flash(f"{user.full_name} was created and can log in as {user.username}.", "success")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("users/new.html", form=form, companies=companies), _status(form)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    form = UserForm(data=services.form_data(user))
+    form.companies.choices = company_choices(list_companies(current_user.account_id))
+    if form.validate_on_submit():
+        try:
+            changes = services.update_user(user, actor=_me(), ip=client_ip(), **_profile(form))
+        except FieldError as exc:
+            add_field_error(form, exc)
+        else:
+            flash(f"{user.full_name} was saved." if changes else "Nothing changed.",
+                  "success" if changes else "info")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return render_template(
+        "users/edit.html", user=user, form=form, password_form=PasswordForm(formdata=None),
+        links=services.active_payment_links(user), cannot_disable=services.why_not_disable(user, _me()),
+        sections=sections_for(user, current_user)), _status(form)
+
+
+@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+@admin_required
+def password(user_id: int):
+    """The "Change password" form: revealed on the edit page, or on its own page without JS."""
+    user = get_scoped_or_404(User, user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        services.change_password(user, form.password.data, actor=_me(), ip=client_ip())
+        if user.id == current_user.id:
+            login_user(user)  # the new session version, so this session carries on
+        flash(f"The password of {user.full_name} was changed; their other sessions were logged out.",
+              "success")
+        return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("users/password.html", user=user, form=form), _status(form)
+
+
+@bp.route("/<int:user_id>/disable", methods=["GET", "POST"])
+@admin_required
+def disable(user_id: int):
+    """GET shows which Wise-Pay links will stop working; POST disables."""
+    user = get_scoped_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            links = services.disable_user(user, actor=_me(), ip=client_ip())
+        except FieldError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash(f"{user.full_name} is disabled and was logged out"
+                  + (f"; {len(links)} Wise-Pay link(s) stopped working." if links else "."), "success")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("users/disable.html", user=user, form=form,
+                           links=services.active_payment_links(user),
+                           problem=services.why_not_disable(user, _me())), _status(form)
+
+
+@bp.post("/<int:user_id>/enable")
+@admin_required
+def enable(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    if services.enable_user(user, actor=_me(), ip=client_ip()):
+        flash(f"{user.full_name} is enabled and can log in again. Wise-Pay links that stopped when "
+              "they were disabled stay inactive: configure a new link.", "success")
+    else:
+        flash(f"{user.full_name} was already enabled.", "info")
+    return redirect(url_for("users.edit", user_id=user.id))
