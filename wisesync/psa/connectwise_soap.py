@@ -24,7 +24,8 @@ from zeep.wsdl.bindings.soap import Soap11Binding
 
 from wisesync.psa import connectwise_soap_errors as cw_errors
 from wisesync.psa.connectwise_common import resolve_site
-from wisesync.psa.errors import PsaBadResponse, PsaBlockedTarget, PsaConfigError, PsaError, PsaUnavailable
+from wisesync.psa.errors import (PsaBadResponse, PsaBlockedTarget, PsaConfigError, PsaError, PsaNotFound,
+                                 PsaUnavailable)
 from wisesync.psa.http import GuardedHttp, OutboundPolicy
 from wisesync.psa.report import Check, ConnectionReport
 
@@ -104,10 +105,20 @@ class GuardedTransport(zeep.Transport):
         policy = self.http.policy
         for attempt in range(policy.max_retries + 1):
             response = self.http.request("POST", address, data=message, headers=headers, retry_5xx=False)
-            if response.status_code < 500 or b"Envelope" in response.content[:2048]:
+            soap = b"Envelope" in response.content[:2048]
+            if 400 <= response.status_code < 500 and not soap:
+                raise _not_soap(address, response.status_code)
+            if response.status_code < 500 or soap:
                 break
             if attempt < policy.max_retries:
                 policy.sleep(policy.backoff * (2 ** attempt))
+        else:
+            host = urlsplit(address).hostname
+            raise PsaUnavailable(
+                f"{SERVICE} at {host} failed with HTTP {response.status_code} and no SOAP answer, "
+                f"{policy.max_retries + 1} times.",
+                "Try again in a few minutes; if it keeps happening, check ConnectWise's status page.",
+                status=response.status_code)
         return response
 
     def get(self, address, params, headers):
@@ -121,6 +132,16 @@ class GuardedTransport(zeep.Transport):
                                      "Check the service address.", status=response.status_code)
             return response.content
         return _OfflineTransport().load(url)
+
+
+def _not_soap(address: str, status: int) -> PsaError:
+    parts = urlsplit(address)
+    if status == 404:
+        return PsaNotFound(f"{parts.hostname} has no ConnectWise SOAP service at {parts.path}.",
+                           "Check the ConnectWise site in Integration Settings.", status=status)
+    return PsaBadResponse(f"{parts.hostname} answered HTTP {status} with a web page instead of SOAP.",
+                          "Check the ConnectWise site in Integration Settings points at ConnectWise "
+                          "itself, not a proxy or login page.", status=status)
 
 
 def soap11_binding(document: Document):

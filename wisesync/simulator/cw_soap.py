@@ -115,7 +115,7 @@ def _answer(state, service: SoapService) -> Response:
                      f"{request.headers.get('SOAPAction', '')}.", "soap:Client")
     handler = HANDLERS.get(operation)
     if handler is None:
-        return fault(f"{operation} is not implemented by the simulator.", "soap:Server")
+        return fault(f"{operation} is not implemented by the simulator.", "soap:Client")
     right, produce = handler
     args = {etree.QName(child).localname: child for child in call}
     refused = _check_login(args.get("credentials"), auth_fault=bool(find(faults, "auth")))
