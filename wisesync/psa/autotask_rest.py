@@ -79,7 +79,8 @@ class AutotaskRestClient:
         if self._zone is None:
             url = f"{self.zone_lookup_url}?{urlencode({'user': self.username})}"
             with endpoint_slot(self.zone_lookup_url, "zoneInformation"):
-                response = self._http.request("GET", url, retry_5xx=False)
+                # Autotask's Swagger lists the three auth headers on this call too.
+                response = self._http.request("GET", url, retry_5xx=False, headers=self._headers())
             if response.status_code != 200:
                 raise zone_error(self.username, response.status_code,
                                  self._scrub(" ".join(error_messages(response))))
