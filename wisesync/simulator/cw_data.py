@@ -1,5 +1,7 @@
 """Deterministic ConnectWise records, each computed from its index (ids are 1-based).
 
+Like ConnectWise, a field with no value is left out rather than sent as null.
+
 Nothing is stored: ``catalog_item(49_999)`` costs the same as ``catalog_item(1)``, so the
 simulator can serve ``--records 50000`` without holding them. Values follow the shapes of
 ``fixtures/connectwise/manage-openapi-subset.json``. The SOAP simulator reuses
@@ -51,8 +53,7 @@ def stamp(when: datetime) -> str:
 
 def _info(i: int, kind: str) -> dict:
     return {"lastUpdated": stamp(last_updated(i)), "updatedBy": "jsmith",
-            "dateEntered": stamp(BASE_TIME + timedelta(minutes=i)), "enteredBy": "Wise-Sync sim",
-            "kind": kind}
+            "dateEntered": stamp(BASE_TIME + timedelta(minutes=i)), "enteredBy": "Wise-Sync sim"}
 
 
 def company_name(i: int) -> str:
@@ -74,7 +75,7 @@ def company(i: int) -> dict:
     return {
         "id": i, "identifier": company_identifier(i), "name": company_name(i),
         "status": {"id": 1, "name": "Active"},
-        "addressLine1": f"{100 + i % 9000} {pick(_STREETS, i, 5)}", "addressLine2": None,
+        "addressLine1": f"{100 + i % 9000} {pick(_STREETS, i, 5)}",
         "city": city, "state": state, "zip": f"{zip3}{i % 100:02d}",
         "country": {"id": 1, "identifier": "US", "name": "United States"},
         "phoneNumber": f"555{i % 10_000_000:07d}", "faxNumber": "",
@@ -82,7 +83,7 @@ def company(i: int) -> dict:
         "territory": {"id": 1, "name": "Main"}, "market": {"id": 1, "name": "Small Business"},
         "accountNumber": f"C{i:06d}", "defaultContact": {"id": i, "name": f"{first} {last}"},
         "dateAcquired": stamp(BASE_TIME - timedelta(days=i % 900)),
-        "annualRevenue": None, "numberOfEmployees": 5 + i % 240,
+        "numberOfEmployees": 5 + i % 240,
         "leadFlag": False, "unsubscribeFlag": False, "vendorIdentifier": "", "taxIdentifier": "",
         "taxCode": {"id": 1, "name": "Tax-State"}, "billingTerms": {"id": 1, "name": "Net 30 days"},
         "billToCompany": company_ref(i), "billingSite": {"id": i, "name": "Main"},
@@ -112,7 +113,7 @@ def agreement(i: int, companies: int | None = None) -> dict:
         "company": company_ref(comp), "contact": {"id": comp, "name": f"{first} {last}"},
         "site": {"id": comp, "name": "Main"}, "customerPO": "",
         "location": {"id": 1, "name": "Main Office"}, "department": {"id": 1, "identifier": "MS", "name": "Managed Services"},
-        "startDate": stamp(start), "endDate": None, "noEndingDateFlag": True, "cancelledFlag": False,
+        "startDate": stamp(start), "noEndingDateFlag": True, "cancelledFlag": False,
         "applicationUnits": "Amount", "applicationLimit": 0.0, "applicationCycle": "CalendarMonth",
         "applicationUnlimitedFlag": True, "oneTimeFlag": False, "coverAgreementTime": True,
         "coverAgreementProduct": False, "coverAgreementExpense": False, "coverSalesTax": False,
@@ -135,7 +136,7 @@ def addition(agreement_id: int, j: int, catalog_size: int | None = None) -> dict
         "id": aid, "product": {"id": item, "identifier": catalog_identifier(item), "serializedFlag": False},
         "quantity": quantity, "lessIncluded": 0.0, "unitPrice": price, "unitCost": cost,
         "billCustomer": "Billable", "effectiveDate": stamp(BASE_TIME + timedelta(days=aid % 365)),
-        "cancelledDate": None, "taxableFlag": True, "invoiceDescription": name, "agreementId": agreement_id,
+        "taxableFlag": True, "invoiceDescription": name, "agreementId": agreement_id,
         "description": name, "billedQuantity": quantity, "uom": "Each",
         "extPrice": round(price * quantity, 2), "extCost": round(cost * quantity, 2),
         "sequenceNumber": float(j), "margin": round((price - cost) * quantity, 2),
@@ -156,7 +157,7 @@ def catalog_item(i: int) -> dict:
         "productClass": product_class, "serializedFlag": product_class == "Inventory",
         "unitOfMeasure": {"id": 1, "name": "Each"}, "price": price, "cost": cost,
         "priceAttribute": "FixedFee", "taxableFlag": True, "customerDescription": name,
-        "manufacturer": None, "manufacturerPartNumber": f"MPN{i:06d}", "vendorSku": "",
+        "manufacturerPartNumber": f"MPN{i:06d}", "vendorSku": "",
         "recurringFlag": product_class == "Service", "recurringRevenue": price if product_class == "Service" else 0.0,
         "recurringCost": cost if product_class == "Service" else 0.0,
         "category": {"id": 1, "name": "Managed Services"}, "billableOption": "Billable",
@@ -214,8 +215,8 @@ def unposted_invoice(i: int, companies: int | None = None) -> dict:
         "taxCode": {"id": 1, "name": "Tax-State"}, "invoiceTaxableFlag": True, "stateTaxFlag": True,
         "stateTaxAmount": tax, "salesTaxAmount": tax, "subTotal": sub_total,
         "total": round(sub_total + tax, 2), "hasTime": i % 2 == 0, "hasProducts": i % 3 != 0,
-        "hasExpenses": i % 7 == 0, "createdBy": "jsmith", "dateClosed": None,
-        "billingLogId": None, "_info": _info(i, "unpostedinvoice"),
+        "hasExpenses": i % 7 == 0, "createdBy": "jsmith",
+        "_info": _info(i, "unpostedinvoice"),
     }
 
 
