@@ -275,3 +275,23 @@ def test_importing_the_client_does_not_import_flask():
     code = "import sys, wisesync.psa.autotask_rest; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_next_page_falls_back_to_post_when_get_is_refused(client, monkeypatch):
+    from wisesync.psa.errors import PsaError
+
+    client._zone_url = "http://127.0.0.1:1/ATServicesRest/"
+    next_url = client._zone_url + "V1.0/Companies/query/next?paging=x"
+    calls = []
+
+    def fake_call(method, url, entity, json=None):
+        calls.append((method, url, json))
+        if len(calls) == 1:
+            return {"items": [{"id": 1}], "pageDetails": {"nextPageUrl": next_url}}
+        if method == "GET":
+            raise PsaError("no GET here", status=405)
+        return {"items": [{"id": 2}], "pageDetails": {"nextPageUrl": None}}
+
+    monkeypatch.setattr(client, "_call", fake_call)
+    assert [r["id"] for r in client.query("Companies")] == [1, 2]
+    assert calls[-1] == ("POST", next_url, calls[0][2])
