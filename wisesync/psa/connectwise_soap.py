@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,8 +26,8 @@ from zeep.wsdl.bindings.soap import Soap11Binding
 from wisesync.psa import connectwise_soap_errors as cw_errors
 from wisesync.psa.connectwise_common import resolve_site
 from wisesync.psa.errors import (PsaBadResponse, PsaBlockedTarget, PsaConfigError, PsaError, PsaNotFound,
-                                 PsaUnavailable)
-from wisesync.psa.http import GuardedHttp, OutboundPolicy
+                                 PsaPermissionError, PsaUnavailable)
+from wisesync.psa.http import RETRY_STATUSES, GuardedHttp, OutboundPolicy
 from wisesync.psa.report import Check, ConnectionReport
 
 ACCOUNTING_WSDL = Path(__file__).with_name("wsdl") / "AccountingInterfaceApi.wsdl"
@@ -44,8 +45,6 @@ class _OfflineTransport(zeep.Transport):
     def __init__(self):  # no session, no file:// adapter mounted on anybody's session
         self.cache, self.load_timeout, self.operation_timeout = None, None, None
         self._close_session, self.session = False, None
-        import logging
-
         self.logger = logging.getLogger(__name__)
 
     def load(self, url):
@@ -93,8 +92,6 @@ class GuardedTransport(zeep.Transport):
     """
 
     def __init__(self, http: GuardedHttp):
-        import logging
-
         self.http = http
         self.cache = None
         self.load_timeout = self.operation_timeout = http.policy.timeout[1]
@@ -105,21 +102,19 @@ class GuardedTransport(zeep.Transport):
         policy = self.http.policy
         for attempt in range(policy.max_retries + 1):
             response = self.http.request("POST", address, data=message, headers=headers, retry_5xx=False)
-            soap = b"Envelope" in response.content[:2048]
-            if 400 <= response.status_code < 500 and not soap:
-                raise _not_soap(address, response.status_code)
-            if response.status_code < 500 or soap:
+            status = response.status_code
+            if status < 400 or b"Envelope" in response.content[:2048]:
+                return response  # zeep reads the answer or the SOAP fault
+            if status < 500:
+                raise _not_soap(address, status)
+            # 502/504 were already retried by GuardedHttp; do not multiply the attempts.
+            if status in RETRY_STATUSES or attempt == policy.max_retries:
                 break
-            if attempt < policy.max_retries:
-                policy.sleep(policy.backoff * (2 ** attempt))
-        else:
-            host = urlsplit(address).hostname
-            raise PsaUnavailable(
-                f"{SERVICE} at {host} failed with HTTP {response.status_code} and no SOAP answer, "
-                f"{policy.max_retries + 1} times.",
-                "Try again in a few minutes; if it keeps happening, check ConnectWise's status page.",
-                status=response.status_code)
-        return response
+            policy.sleep(policy.backoff * (2 ** attempt))
+        raise PsaUnavailable(
+            f"{SERVICE} at {urlsplit(address).hostname} failed with HTTP {status} and no SOAP answer.",
+            "Try again in a few minutes; if it keeps happening, check ConnectWise's status page.",
+            status=status)
 
     def get(self, address, params, headers):
         return self.http.request("GET", address, params=params, headers=headers)
@@ -194,6 +189,7 @@ class ConnectWiseSoapClient:
 
         ``thru_date`` as a date means through the end of that day. Raises ``PsaError``s.
         """
+        self._credentials()  # settings first: an empty member ID is the common case
         if isinstance(thru_date, dt.date) and not isinstance(thru_date, dt.datetime):
             thru_date = dt.datetime.combine(thru_date, dt.time(23, 59, 59))
         kwargs = {"locationId": location_id, "thruDate": thru_date}
@@ -265,7 +261,7 @@ class ConnectWiseSoapClient:
             self.get_unposted_invoices(thru_date=dt.datetime(1900, 1, 1))
         except (PsaBlockedTarget, PsaUnavailable) as exc:
             return report(0, exc)
-        except cw_errors.PERMISSION_ERRORS as exc:
+        except PsaPermissionError as exc:
             return report(2, exc)
         except PsaError as exc:  # refused login, unknown company, unreadable answer, rate limit
             return report(1, exc)

@@ -16,7 +16,6 @@ from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, P
                                  PsaPermissionError, PsaUnavailable)
 
 ACCOUNTING_RIGHT = "Accounting Interface"
-PERMISSION_ERRORS = (PsaPermissionError,)
 _MEMBER_FIX = ("Enter the Member ID (the ConnectWise username of the member, e.g. jsmith) and the "
                "member password in the ConnectWise Member section of this user, then test again.")
 
