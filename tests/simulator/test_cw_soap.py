@@ -1,6 +1,7 @@
 """The simulated ConnectWise SOAP service, spoken to with raw HTTP (what any SOAP client sees)."""
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import requests
 from lxml import etree
 
 from wisesync.simulator import cw_data, demo
-from wisesync.simulator.cw_soap import LOGIN_FAILED, MAX_INVOICES, MISSING_LOGIN
+from wisesync.simulator.cw_soap import LOGIN_FAILED, MAX_INVOICES, MISSING_LOGIN, OUR_WSDL
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "connectwise"
 OURS = "/v4_6_release/apis/2.0/AccountingInterfaceApi.asmx"
@@ -121,3 +122,52 @@ def test_malformed_fault_truncates_the_xml(sim):
 def test_drop_fault_closes_the_connection_mid_body(sim):
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         post(sim, OURS, envelope("GetUnpostedInvoices"), **{"X-Sim-Fault": "drop"})
+
+
+# --- contract: what the simulator sends, and what the client sends, obey the WSDL's schema ----
+
+def wsdl_schema(path: Path) -> etree.XMLSchema:
+    types = etree.parse(str(path)).getroot().find("wsdl:types/{http://www.w3.org/2001/XMLSchema}schema", NS)
+    return etree.XMLSchema(etree.fromstring(etree.tostring(types)))
+
+
+def body_element(xml: bytes):
+    return etree.fromstring(xml).find("soap:Body", NS)[0]
+
+
+@pytest.mark.parametrize("wsdl, path, operation, extra", [
+    (OUR_WSDL, OURS, "GetUnpostedInvoices", "<locationId>1</locationId>"),
+    (FIXTURES / "CompanyAPI_1.wsdl", COMPANY_API, "FindCompanies", "<limit>20</limit><skip>0</skip>"),
+])
+def test_simulator_answers_validate_against_the_wsdl(sim, wsdl, path, operation, extra):
+    schema = wsdl_schema(wsdl)
+    request_body = envelope(operation, extra=extra)
+    schema.assertValid(body_element(request_body))
+    response = post(sim, path, request_body)
+    assert response.status_code == 200
+    schema.assertValid(body_element(response.content))
+
+
+class Recording(requests.Session):
+    def __init__(self):
+        super().__init__()
+        self.bodies = []
+
+    def request(self, method, url, data=None, **kwargs):
+        if data:
+            self.bodies.append(data)
+        return super().request(method, url, data=data, **kwargs)
+
+
+def test_client_requests_validate_against_the_wsdl(sim):
+    from wisesync.psa.connectwise_soap import ConnectWiseSoapClient
+    from wisesync.psa.http import OutboundPolicy
+
+    session = Recording()
+    client = ConnectWiseSoapClient(sim.url, demo.CW_COMPANY_ID, demo.CW_MEMBER_ID, demo.CW_MEMBER_PASSWORD,
+                                   session=session, policy=OutboundPolicy(allow_local=True))
+    client.get_unposted_invoices(location_id=1, thru_date=datetime.date(2023, 1, 3))
+    client.call(FIXTURES / "CompanyAPI_1.wsdl", "FindCompanies", limit=2, skip=None)
+    ours, company_api = session.bodies
+    wsdl_schema(OUR_WSDL).assertValid(body_element(ours))
+    wsdl_schema(FIXTURES / "CompanyAPI_1.wsdl").assertValid(body_element(company_api))
