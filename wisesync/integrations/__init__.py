@@ -1,0 +1,1 @@
+"""Integration Settings: the account's one PSA connection (admins), tested before it is saved."""
