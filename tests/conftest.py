@@ -46,7 +46,7 @@ def _postgres_url(worker: str) -> str:
         pytest.fail(f"PostgreSQL pass asked for, but the server at {base} is not reachable: {exc}")
     finally:
         admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
+    return normalize_database_url(base.rsplit("/", 1)[0] + "/" + name)
 
 
 @pytest.fixture(scope="session")
