@@ -5,6 +5,8 @@ rules, raise :class:`FieldError` for the form, and commit once per use case.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -73,13 +75,18 @@ def _check_unique(email: str, username: str, exclude_id: int | None = None) -> N
             raise FieldError(field, message)
 
 
-def _commit() -> None:
-    """Commit; a uniqueness race the pre-check missed becomes the same field error."""
+@contextmanager
+def _saving():
+    """Run the writes and commit; a uniqueness race the pre-check missed (raised at a flush or
+    at the commit) rolls everything back and becomes the same field error."""
     try:
+        yield
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        if "username" in str(exc.orig).lower():
+        diag = getattr(exc.orig, "diag", None)  # psycopg names the constraint; SQLite the column
+        violated = getattr(diag, "constraint_name", None) or str(exc.orig).splitlines()[0]
+        if "username" in violated:
             raise FieldError("username", USERNAME_TAKEN) from None
         raise FieldError("email", EMAIL_TAKEN) from None
 
@@ -104,12 +111,12 @@ def create_user(account_id: int, *, role: str, company_ids, first_name: str, las
     user = User(account_id=account_id, role=role, first_name=first_name.strip(),
                 last_name=last_name.strip(), email=email, username=username,
                 password_hash=hash_password(password), companies=companies)
-    db.session.add(user)
-    db.session.flush()  # the id, for the audit row
-    record("user.created", account_id=account_id, actor=actor, target=user, ip=ip,
-           detail=f"Created {user.full_name} <{email}> as {ROLE_LABELS[role]}; "
-                  f"companies: {_names(companies)}")
-    _commit()
+    with _saving():
+        db.session.add(user)
+        db.session.flush()  # the id, for the audit row
+        record("user.created", account_id=account_id, actor=actor, target=user, ip=ip,
+               detail=f"Created {user.full_name} <{email}> as {ROLE_LABELS[role]}; "
+                      f"companies: {_names(companies)}")
     return user
 
 
@@ -128,28 +135,27 @@ def update_user(user: User, *, role: str, company_ids, first_name: str, last_nam
             raise FieldError("role", LAST_ADMIN_ROLE)
     _check_unique(email, username, exclude_id=user.id)
 
-    changes = []
-    for label, attr, value in (("first name", "first_name", first_name.strip()),
-                               ("last name", "last_name", last_name.strip()),
-                               ("email", "email", email), ("username", "username", username)):
-        if getattr(user, attr) != value:
-            changes.append(f"{label}: {getattr(user, attr)!r} → {value!r}")
-            setattr(user, attr, value)
-    audit = {"account_id": user.account_id, "actor": actor, "target": user, "ip": ip}
-    if changes:
-        record("user.edited", detail="; ".join(changes), **audit)
-    if role != user.role:
-        change = f"role: {ROLE_LABELS[user.role]} → {ROLE_LABELS[role]}"
-        record("user.role_changed", detail=change, **audit)
-        changes.append(change)
-        user.role = role
-    if {c.id for c in user.companies} != {c.id for c in companies}:
-        change = f"companies: {_names(user.companies)} → {_names(companies)}"
-        record("user.companies_changed", detail=change, **audit)
-        changes.append(change)
-        user.companies = companies
-    if changes:
-        _commit()
+    old_companies = list(user.companies)
+    changes, audit = [], {"account_id": user.account_id, "actor": actor, "target": user, "ip": ip}
+    with _saving():
+        for label, attr, value in (("first name", "first_name", first_name.strip()),
+                                   ("last name", "last_name", last_name.strip()),
+                                   ("email", "email", email), ("username", "username", username)):
+            if getattr(user, attr) != value:
+                changes.append(f"{label}: {getattr(user, attr)!r} → {value!r}")
+                setattr(user, attr, value)
+        if changes:
+            record("user.edited", detail="; ".join(changes), **audit)
+        if role != user.role:
+            change = f"role: {ROLE_LABELS[user.role]} → {ROLE_LABELS[role]}"
+            record("user.role_changed", detail=change, **audit)
+            changes.append(change)
+            user.role = role
+        if {c.id for c in old_companies} != {c.id for c in companies}:
+            change = f"companies: {_names(old_companies)} → {_names(companies)}"
+            record("user.companies_changed", detail=change, **audit)
+            changes.append(change)
+            user.companies = companies
     return changes
 
 
