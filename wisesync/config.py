@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -25,6 +26,28 @@ def _flag(name: str, default: bool = False) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def parse_embed_origins(raw: str) -> list[str]:
+    """``WISESYNC_EMBED_ORIGINS``: origins separated by spaces or commas, as CSP wants them.
+
+    A trailing slash is dropped (people paste URLs); anything that is not ``scheme://host[:port]``
+    (``*.`` wildcard allowed) stops the start, because a bad value in ``frame-ancestors``
+    silently breaks embedding or, worse, allows it everywhere.
+    """
+    origins = []
+    for item in re.split(r"[\s,]+", raw or ""):
+        item = item.strip().rstrip("/")
+        if not item:
+            continue
+        if not _ORIGIN.match(item):
+            raise ValueError(f"WISESYNC_EMBED_ORIGINS: {item!r} is not an origin like "
+                             "https://na.myconnectwise.net")
+        origins.append(item.lower())
+    return origins
 
 
 def normalize_database_url(url: str) -> str:
@@ -68,6 +91,15 @@ class Config:
     REDIS_URL = ""
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "wisesync"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: per-process limits, not a 500
+    # Throttles (Flask-Limiter strings); see wisesync/security/limits.py for what each covers.
+    WISESYNC_LIMIT_LOGIN = "10 per minute;60 per hour"
+    WISESYNC_LIMIT_VERIFY = "10 per minute"
+    WISESYNC_LIMIT_RESET = "5 per minute;30 per hour"
+    WISESYNC_LIMIT_QLINK = "30 per minute"
+    WISESYNC_LIMIT_CONNECTIVITY = "10 per minute"
+    WISESYNC_MAIL_BACKGROUND = True  # send mail off the request thread
     WISESYNC_JOBS = "embedded"  # embedded (SQLite huey) | redis | immediate (tests)
     MAIL_SERVER = ""
     MAIL_PORT = 25
@@ -103,7 +135,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         env.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'wisesync.sqlite3'}"
     )
     c["WISESYNC_ALLOW_LOCAL_PSA"] = _flag("WISESYNC_ALLOW_LOCAL_PSA", c["WISESYNC_ALLOW_LOCAL_PSA"])
-    c["WISESYNC_EMBED_ORIGINS"] = env.get("WISESYNC_EMBED_ORIGINS", "").split()
+    c["WISESYNC_EMBED_ORIGINS"] = parse_embed_origins(env.get("WISESYNC_EMBED_ORIGINS", ""))
     c["WISESYNC_PASSWORD_MIN_LENGTH"] = _int("WISESYNC_PASSWORD_MIN_LENGTH", 8)
     c["WISESYNC_AUTOTASK_ZONE_LOOKUP_URL"] = env.get(
         "WISESYNC_AUTOTASK_ZONE_LOOKUP_URL", c["WISESYNC_AUTOTASK_ZONE_LOOKUP_URL"]
@@ -120,6 +152,9 @@ def load_config(app, overrides: dict | None = None) -> None:
         if env.get(key):
             c[key] = env[key]
     c["MAIL_PORT"] = _int("MAIL_PORT", c["MAIL_PORT"])
+    for key in ("WISESYNC_LIMIT_LOGIN", "WISESYNC_LIMIT_VERIFY", "WISESYNC_LIMIT_RESET",
+                "WISESYNC_LIMIT_QLINK", "WISESYNC_LIMIT_CONNECTIVITY"):
+        c[key] = env.get(key) or c[key]
     c["MAIL_USE_TLS"] = _flag("MAIL_USE_TLS", c["MAIL_USE_TLS"])
     c.update(overrides)
 
