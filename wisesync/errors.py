@@ -26,6 +26,30 @@ def _render(code: int, message: str):
                            message=message), code
 
 
+def _retry_seconds() -> int:
+    """Seconds until the limit that was hit lets the next request through (Flask-Limiter)."""
+    import time
+
+    from wisesync.extensions import limiter
+
+    try:
+        window = limiter.current_limit
+        return max(1, int(window.reset_at - time.time())) if window else 60
+    except Exception:  # storage unreachable: say "a minute" rather than fail the error page
+        return 60
+
+
+def too_many(exc):
+    seconds = _retry_seconds()
+    wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
+    message = (f"Too many attempts from here in a short time, so Wise-Sync is pausing this "
+               f"action. Try again in {wait}.")
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": TITLES[429], "message": message, "retry_after": seconds}, 429
+    return render_template("errors/429.html", code=429, title=TITLES[429], message=message,
+                           seconds=seconds), 429, {"Retry-After": str(seconds)}
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -35,7 +59,7 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 429:
-            return _render(429, "Too many attempts in a short time. Wait a minute and try again.")
+            return too_many(exc)
         message = exc.description if exc.code in (400, 403) else {
             404: "There is nothing here. It may have been removed, or the link is wrong.",
             405: "That action is not available here.",

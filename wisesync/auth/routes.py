@@ -70,8 +70,14 @@ def login():
 
 
 def complete_login(user, next_url: str | None):
-    """The password step passed: start the session (the 2FA step, when on, hooks in here)."""
+    """The password step passed: start the session, or the mailed-code step when the account
+    requires two-factor login (then nobody is logged in until the code is right)."""
     logout_user()
+    from wisesync.security import routes as security  # the 2FA step lives with account security
+    from wisesync.security.services import two_factor_required
+
+    if two_factor_required(user):
+        return security.begin_second_factor(user, next_url)
     login_user(user)
     services.mark_logged_in(user, ip=client_ip())
     return redirect(safe_next(next_url, url_for("auth.home")))
@@ -79,6 +85,9 @@ def complete_login(user, next_url: str | None):
 
 @bp.post("/logout")
 def logout():
+    """Logging out ends every session of the user (other browsers, QLink frames) too."""
+    if current_user.is_authenticated:
+        services.end_all_sessions(current_user._get_current_object(), ip=client_ip())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

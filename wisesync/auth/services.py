@@ -76,6 +76,14 @@ def set_password(user: User, password: str) -> None:
     user.session_version += 1
 
 
+def end_all_sessions(user: User, *, ip: str = "") -> None:
+    """Log out: the bumped version makes every session of ``user`` anonymous on its next request."""
+    user.session_version += 1
+    record("logout", account_id=user.account_id, actor=user, target=user, ip=ip,
+           detail="Logged out; every session of this user ended")
+    db.session.commit()
+
+
 def change_own_password(user: User, current: str, new: str, *, ip: str = "") -> None:
     if not verify_password(user.password_hash, current):
         raise FieldError("current_password", "That is not your current password.")

@@ -1,0 +1,156 @@
+"""Password reset, the 2FA step of login, account settings and the audit log.
+
+QLink sessions skip the mailed code on purpose: a QLink is itself a 256-bit credential an
+admin created for that user, it is opened inside ConnectWise (a login of its own), and a mail
+round-trip inside an embedded frame would defeat what it is for. Revoke it, or disable the
+user, to cut it off. Every password login goes through the code when the account requires it.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, Flask, abort, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user, login_user, logout_user
+
+from wisesync.auth.access import admin_required, client_ip, safe_next
+from wisesync.auth.services import mark_logged_in
+from wisesync.forms_common import add_field_error
+from wisesync.security import services
+from wisesync.security.forms import AccountForm, ResetPasswordForm, ResetRequestForm, VerifyForm
+from wisesync.security.limits import apply_limits
+from wisesync.service_errors import FieldError
+
+bp = Blueprint("security", __name__)
+
+PENDING, PENDING_NEXT = "pending_login", "pending_login_next"
+TOKEN_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    apply_limits(app)
+
+
+def _status(form) -> int:
+    return 400 if form.is_submitted() else 200
+
+
+# ---------------------------------------------------------------- password reset
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_reset(form.email.data, ip=client_ip(), link_for=lambda token: url_for(
+            "security.reset_password", token=token, _external=True))
+        return render_template("security/reset_sent.html", email=form.email.data.strip())
+    return render_template("security/reset_request.html", form=form), _status(form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = services.check_reset_token(token)
+    except services.ResetLinkInvalid as exc:
+        return render_template("security/reset_invalid.html", message=str(exc)), 404, TOKEN_PAGE_HEADERS
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data, ip=client_ip())
+        except services.ResetLinkInvalid as exc:
+            return render_template("security/reset_invalid.html", message=str(exc)), 404, TOKEN_PAGE_HEADERS
+        logout_user()
+        session.pop(PENDING, None)
+        flash("Your password was changed and every session was logged out. Log in with the new "
+              "password.", "success")
+        return redirect(url_for("auth.login"))
+    return (render_template("security/reset_password.html", form=form, user=user), _status(form),
+            TOKEN_PAGE_HEADERS)
+
+
+# ---------------------------------------------------------------- second factor
+
+def begin_second_factor(user, next_url: str | None):
+    """Called by the login view once the password is right and the account requires 2FA.
+
+    Not logged in yet: the session only holds the id of this attempt."""
+    session[PENDING] = services.start_challenge(user, ip=client_ip())
+    session[PENDING_NEXT] = safe_next(next_url, url_for("auth.home"))
+    return redirect(url_for("security.verify"))
+
+
+def _attempt_over(message: str):
+    services.abandon_challenge(session.pop(PENDING, None))
+    session.pop(PENDING_NEXT, None)
+    flash(message, "error")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+def verify():
+    try:
+        user = services.pending_user(session.get(PENDING))
+    except services.ChallengeFailed as exc:
+        return _attempt_over(exc.message)
+    form = VerifyForm()
+    if form.validate_on_submit():
+        try:
+            user = services.verify_code(session.get(PENDING), form.code.data, ip=client_ip())
+        except services.ChallengeFailed as exc:
+            if exc.dead:
+                return _attempt_over(exc.message)
+            form.code.errors = [exc.message]
+        else:
+            session.pop(PENDING, None)
+            next_url = session.pop(PENDING_NEXT, None)
+            login_user(user)
+            mark_logged_in(user, ip=client_ip(), how="password + mailed code")
+            return redirect(safe_next(next_url, url_for("auth.home")))
+    return (render_template("security/verify.html", form=form, email=services.mask_email(user.email)),
+            _status(form))
+
+
+@bp.post("/login/verify/resend")
+def verify_resend():
+    try:
+        services.resend_code(session.get(PENDING), ip=client_ip())
+    except services.ChallengeFailed as exc:
+        return _attempt_over(exc.message)
+    except services.ResendRefused as exc:
+        flash(str(exc), "warning")
+    else:
+        flash("A new code is on its way. The previous code no longer works.", "info")
+    return redirect(url_for("security.verify"))
+
+
+# ---------------------------------------------------------------- account settings, audit
+
+@bp.route("/account", methods=["GET", "POST"])
+@admin_required
+def account():
+    acct = current_user.account
+    form = AccountForm(data={"name": acct.name, "two_factor": acct.two_factor}
+                       if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_account(acct, name=form.name.data, two_factor=form.two_factor.data,
+                                    actor=current_user, ip=client_ip())
+        except FieldError as exc:
+            add_field_error(form, exc)
+        else:
+            flash("Account settings saved.", "success")
+            return redirect(url_for("security.account"))
+    return render_template("security/account.html", form=form, account=acct), _status(form)
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    account_id = current_user.account_id
+    user_id = request.args.get("user", type=int)
+    user = services.account_user(account_id, user_id)
+    if user_id is not None and user is None:
+        abort(404)
+    page = services.audit_page(account_id, user=user, page=request.args.get("page", 1, type=int))
+    return render_template("security/audit.html", page=page, user=user,
+                           users=services.account_users(account_id),
+                           labels=services.ACTION_LABELS)

@@ -1,0 +1,324 @@
+"""Password reset, the mailed second factor, account settings and the audit query.
+
+Services take explicit arguments and commit once per use case. Raw tokens and codes exist only
+in memory and in the mail; the database keeps hashes.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from wisesync.accounts.models import TWO_FACTOR_MODES, Account
+from wisesync.audit.models import AuditEvent
+from wisesync.audit.services import record
+from wisesync.auth.services import set_password
+from wisesync.extensions import db
+from wisesync.modelbase import utcnow
+from wisesync.security.mail import send_mail
+from wisesync.security.models import LoginChallenge, PasswordReset
+from wisesync.service_errors import FieldError
+from wisesync.users.models import User
+
+RESET_TTL = timedelta(minutes=30)
+RESETS_PER_HOUR = 3  # per user: more requests get the same answer but no mail (no mail-bombing)
+CODE_TTL = timedelta(minutes=10)
+ATTEMPT_TTL = timedelta(minutes=30)  # a pending login dies after this, resends or not
+MAX_TRIES = 5
+MAX_SENDS = 4
+RESEND_AFTER = timedelta(seconds=60)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- password reset
+
+class ResetLinkInvalid(Exception):
+    """The link is unknown, used, expired, or its user is disabled. The message is safe to show."""
+
+
+INVALID_LINK = ("This reset link is not valid any more: it was already used, is older than "
+                "30 minutes, or was replaced by a newer one. Ask for a new link.")
+
+
+def request_reset(email: str, *, ip: str, link_for: Callable[[str], str]) -> None:
+    """Mail a reset link to the enabled user with ``email``, if there is one.
+
+    The caller answers the same whatever happens here; both paths write one audit row so they
+    take about as long. ``link_for(token)`` builds the absolute URL put in the mail.
+    """
+    key = (email or "").strip().lower()
+    user = db.session.scalar(select(User).where(User.email == key)) if key else None
+    if user is None:
+        # The typed address is not stored: people paste passwords into the wrong field.
+        record("password.reset_requested", account_id=None, ip=ip, detail="Unknown email address")
+        db.session.commit()
+        return
+    if not user.enabled:
+        record("password.reset_refused", account_id=user.account_id, target=user, ip=ip,
+               detail="Reset requested for a disabled user; no mail sent")
+        db.session.commit()
+        return
+    recent = db.session.scalar(select(func.count(PasswordReset.id)).where(
+        PasswordReset.user_id == user.id, PasswordReset.created_at > utcnow() - timedelta(hours=1)))
+    if recent >= RESETS_PER_HOUR:
+        record("password.reset_refused", account_id=user.account_id, target=user, ip=ip,
+               detail=f"More than {RESETS_PER_HOUR} reset mails in an hour; no mail sent")
+        db.session.commit()
+        return
+    token = secrets.token_urlsafe(32)  # 256 bits
+    db.session.add(PasswordReset(account_id=user.account_id, user_id=user.id,
+                                 token_hash=_sha256(token), expires_at=utcnow() + RESET_TTL, ip=ip))
+    record("password.reset_requested", account_id=user.account_id, target=user, ip=ip,
+           detail="Reset link mailed (valid 30 minutes)")
+    db.session.commit()
+    send_mail(user.email, "Reset your Wise-Sync password", (
+        f"Hello {user.first_name},\n\n"
+        f"Someone (hopefully you) asked to reset the Wise-Sync password for {user.username}.\n"
+        f"Open this link within 30 minutes to choose a new password:\n\n{link_for(token)}\n\n"
+        "The link works once. If you did not ask for it, ignore this mail: your password "
+        "stays as it is.\n"))
+
+
+def _reset_row(token: str) -> PasswordReset:
+    row = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _sha256(token or "")))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.enabled:
+        raise ResetLinkInvalid(INVALID_LINK)
+    return row
+
+
+def check_reset_token(token: str) -> User:
+    """The user a live reset link belongs to, or :class:`ResetLinkInvalid`."""
+    return _reset_row(token).user
+
+
+def reset_password(token: str, password: str, *, ip: str) -> User:
+    """Use the link once: new password, every session of the user ended, a notice mailed."""
+    row = _reset_row(token)
+    now = utcnow()
+    # Single use even when two requests race: only one UPDATE finds used_at still empty.
+    claimed = db.session.execute(
+        update(PasswordReset).where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ResetLinkInvalid(INVALID_LINK)
+    user = row.user
+    # Older links of this user die with this one.
+    db.session.execute(update(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
+    set_password(user, password)
+    record("password.reset", account_id=user.account_id, actor=user, target=user, ip=ip,
+           detail="Password reset through a mailed link; every session ended")
+    db.session.commit()
+    send_mail(user.email, "Your Wise-Sync password was changed", (
+        f"Hello {user.first_name},\n\n"
+        f"The Wise-Sync password for {user.username} was just changed through a reset link "
+        f"(from IP address {ip or 'unknown'}). Every session was logged out.\n\n"
+        "If this was not you, ask your account administrator to disable the user and "
+        "reset the password now.\n"))
+    return user
+
+
+# ---------------------------------------------------------------- second factor by mail
+
+def two_factor_required(user: User) -> bool:
+    return user.account.two_factor == "required"
+
+
+class ChallengeFailed(Exception):
+    """Wrong/expired code. ``dead`` means the login attempt is over (start again)."""
+
+    def __init__(self, message: str, *, dead: bool = False):
+        super().__init__(message)
+        self.message, self.dead = message, dead
+
+
+class ResendRefused(Exception):
+    """A new code was asked for too soon or too often. The message is safe to show."""
+
+
+ATTEMPT_OVER = "This login attempt has ended. Log in again to get a new code."
+
+
+def _code_hash(public_id: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{public_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def _mail_code(user: User, code: str) -> None:
+    send_mail(user.email, f"Your Wise-Sync login code: {code}", (
+        f"Hello {user.first_name},\n\nYour Wise-Sync login code is\n\n    {code}\n\n"
+        "It is valid for 10 minutes and works once. If you did not just log in, someone knows "
+        "your password: change it and tell your account administrator.\n"))
+
+
+def start_challenge(user: User, *, ip: str) -> str:
+    """The password step passed: mail a code and return the id the session keeps."""
+    public_id, code = secrets.token_urlsafe(24), _new_code()
+    now = utcnow()
+    db.session.add(LoginChallenge(public_id=public_id, account_id=user.account_id, user_id=user.id,
+                                  code_hash=_code_hash(public_id, code), created_at=now,
+                                  last_sent_at=now, code_expires_at=now + CODE_TTL))
+    record("login.code_sent", account_id=user.account_id, target=user, ip=ip,
+           detail="Password accepted; login code mailed")
+    db.session.commit()
+    _mail_code(user, code)
+    return public_id
+
+
+def _live_challenge(public_id: str | None) -> LoginChallenge:
+    row = db.session.scalar(select(LoginChallenge).where(
+        LoginChallenge.public_id == (public_id or ""))) if public_id else None
+    if (row is None or row.finished_at is not None or row.created_at + ATTEMPT_TTL <= utcnow()
+            or not row.user.enabled):
+        raise ChallengeFailed(ATTEMPT_OVER, dead=True)
+    return row
+
+
+def pending_user(public_id: str | None) -> User:
+    return _live_challenge(public_id).user
+
+
+def verify_code(public_id: str | None, code: str, *, ip: str) -> User:
+    """Return the user when ``code`` is right; count the try otherwise (5 and the attempt dies)."""
+    row = _live_challenge(public_id)
+    now = utcnow()
+    good = hmac.compare_digest(row.code_hash, _code_hash(row.public_id, (code or "").strip()))
+    if good and row.code_expires_at > now:
+        row.finished_at = now
+        db.session.commit()
+        return row.user
+    row.attempts += 1
+    audit = {"account_id": row.account_id, "target": row.user, "ip": ip}
+    if row.attempts >= MAX_TRIES:
+        row.finished_at = now
+        record("login.code_failed", detail=f"Wrong login code {MAX_TRIES} times; attempt ended", **audit)
+        db.session.commit()
+        raise ChallengeFailed(f"That code was wrong {MAX_TRIES} times. {ATTEMPT_OVER}", dead=True)
+    record("login.code_failed", detail=f"Wrong or expired login code (try {row.attempts} of {MAX_TRIES})",
+           **audit)
+    db.session.commit()
+    if good:
+        raise ChallengeFailed("That code has expired. Ask for a new code below.")
+    left = MAX_TRIES - row.attempts
+    raise ChallengeFailed(f"That code is not right. Check the latest mail; {left} "
+                          f"{'try' if left == 1 else 'tries'} left.")
+
+
+def resend_code(public_id: str | None, *, ip: str) -> None:
+    """Replace the code with a new one (the old one stops working); throttled per attempt."""
+    row = _live_challenge(public_id)
+    now = utcnow()
+    if row.sends >= MAX_SENDS:
+        raise ResendRefused("No more codes can be sent for this login attempt. Log in again.")
+    wait = int((row.last_sent_at + RESEND_AFTER - now).total_seconds())
+    if wait > 0:
+        raise ResendRefused(f"A code was sent moments ago. Check your mail (and the spam folder), "
+                            f"or ask again in {wait} seconds.")
+    code = _new_code()
+    row.code_hash, row.code_expires_at = _code_hash(row.public_id, code), now + CODE_TTL
+    row.sends += 1
+    row.last_sent_at = now
+    record("login.code_sent", account_id=row.account_id, target=row.user, ip=ip,
+           detail="New login code mailed on request")
+    db.session.commit()
+    _mail_code(row.user, code)
+
+
+def abandon_challenge(public_id: str | None) -> None:
+    if not public_id:
+        return
+    db.session.execute(update(LoginChallenge).where(
+        LoginChallenge.public_id == public_id, LoginChallenge.finished_at.is_(None))
+        .values(finished_at=utcnow()))
+    db.session.commit()
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}{'•' * max(len(local) - 1, 2)}@{domain}"
+
+
+# ---------------------------------------------------------------- account settings
+
+def update_account(account: Account, *, name: str, two_factor: str, actor: User, ip: str) -> None:
+    """Rename the account and/or switch 2FA; one audit row lists what changed."""
+    if two_factor not in TWO_FACTOR_MODES:
+        raise FieldError("two_factor", "Choose Off or Required.")
+    changes = []
+    name = name.strip()
+    if name != account.name:
+        changes.append(f"name {account.name!r} → {name!r}")
+        account.name = name
+    if two_factor != account.two_factor:
+        changes.append(f"two-factor login {account.two_factor} → {two_factor}")
+        account.two_factor = two_factor
+    if changes:
+        record("account.settings_changed", account_id=account.id, actor=actor, ip=ip,
+               detail="; ".join(changes))
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- audit log
+
+AUDIT_PER_PAGE = 50
+
+
+def account_user(account_id: int, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    return db.session.scalar(select(User).where(User.id == user_id, User.account_id == account_id))
+
+
+def account_users(account_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.account_id == account_id)
+                                   .order_by(User.last_name, User.first_name, User.id)))
+
+
+def audit_page(account_id: int, *, user: User | None = None, page: int = 1):
+    """Newest first; with ``user``, the events they did or that were done to them."""
+    query = select(AuditEvent).where(AuditEvent.account_id == account_id).options(
+        selectinload(AuditEvent.actor), selectinload(AuditEvent.target_user))
+    if user is not None:
+        query = query.where(or_(AuditEvent.actor_id == user.id, AuditEvent.target_user_id == user.id))
+    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return db.paginate(query, page=max(page, 1), per_page=AUDIT_PER_PAGE, error_out=False)
+
+
+# Human names for the actions features record; an unknown action shows its code.
+ACTION_LABELS = {
+    "account.created": "Account created",
+    "account.settings_changed": "Account settings changed",
+    "login.ok": "Logged in",
+    "login.failed": "Login failed",
+    "login.refused": "Login refused",
+    "login.code_sent": "Login code mailed",
+    "login.code_failed": "Wrong login code",
+    "logout": "Logged out (every session)",
+    "session.expired": "Session expired",
+    "user.created": "User created",
+    "user.edited": "User edited",
+    "user.role_changed": "Role changed",
+    "user.companies_changed": "Companies changed",
+    "user.disabled": "User disabled",
+    "user.enabled": "User enabled",
+    "password.changed": "Password changed",
+    "password.reset": "Password reset",
+    "password.reset_requested": "Password reset requested",
+    "password.reset_refused": "Password reset refused",
+    "company.created": "Company created",
+    "company.edited": "Company edited",
+}
