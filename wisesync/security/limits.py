@@ -46,6 +46,9 @@ FIXED = {
     "security.verify_resend": (VERIFY, get_remote_address, ["POST"]),
     "security.reset_request": (RESET, get_remote_address, ["POST"]),
     "security.reset_password": (RESET, get_remote_address, ["POST"]),
+    # Other places that check a password: the QLink password step and the own-password change.
+    "qlink.reauth": (LOGIN, get_remote_address, ["POST"]),
+    "auth.profile": (LOGIN, user_or_ip, ["POST"]),
 }
 
 
