@@ -37,8 +37,9 @@ def make_huey(app: Flask) -> Huey:
             raise RuntimeError("WISESYNC_JOBS=redis needs REDIS_URL (for example redis://127.0.0.1:6379/0).")
         return RedisHuey(QUEUE_NAME, url=app.config["REDIS_URL"], results=False)
     if mode == "embedded":
-        filename = app.config.get("WISESYNC_JOBS_DB") or str(Path(app.instance_path) / "jobs.sqlite3")
-        return SqliteHuey(QUEUE_NAME, filename=filename, results=False)
+        filename = Path(app.instance_path) / "jobs.sqlite3"
+        filename.parent.mkdir(parents=True, exist_ok=True)  # first use only, never at import
+        return SqliteHuey(QUEUE_NAME, filename=str(filename), results=False)
     raise RuntimeError(f"WISESYNC_JOBS={mode!r}: use embedded, redis or immediate.")
 
 
