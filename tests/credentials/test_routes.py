@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import make_account, make_admin, make_user
+from tests.builders import DEFAULT_PASSWORD, make_account, make_admin, make_user
 from tests.credentials.helpers import API, AUTOTASK, MEMBER, live_inputs, page, template_inputs
 from wisesync.audit.models import AuditEvent
 from wisesync.credentials.models import PsaCredential
@@ -194,15 +194,14 @@ def test_logged_out_visitors_are_sent_to_login(client, member):
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
-def test_saving_and_testing_need_the_csrf_token(client, login, admin, member):
-    from flask_wtf.csrf import generate_csrf  # noqa: F401  (the token comes from the page)
-
-    client.get("/login")
-    # Log in through the page so the session holds a CSRF token.
-    html = client.get("/login").get_data(as_text=True)
+def test_saving_and_testing_need_the_csrf_token(client, admin, member):
     token = page(client.get("/login")).xpath("//input[@name='csrf_token']/@value")[0]
-    assert html
-    client.post("/login", data={"username": admin.username, "password": "Correct-Horse-9", "csrf_token": token})
+    response = client.post("/login", data={"username": admin.username, "password": DEFAULT_PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302
     assert client.post(f"/users/{member.id}/connectwise", data=MEMBER).status_code == 400
     assert client.post(f"/users/{member.id}/connectwise/test").status_code == 400
     assert stored(member, "connectwise") is None
+    token = page(client.get(f"/users/{member.id}")).xpath("//form[@action='/users/%d/connectwise/test']"
+                                                           "/input[@name='csrf_token']/@value" % member.id)[0]
+    assert client.post(f"/users/{member.id}/connectwise/test", data={"csrf_token": token}).status_code == 200
