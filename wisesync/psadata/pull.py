@@ -8,6 +8,8 @@ by :func:`mark_gone`, which the runner commits together with the run's success.
 """
 from __future__ import annotations
 
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -18,6 +20,7 @@ from wisesync.modelbase import utcnow
 from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaProduct
 
 BATCH_SIZE = 1000
+PREFETCH = 2  # batches read ahead while the previous one is written: memory stays bounded
 
 
 @dataclass
@@ -103,14 +106,34 @@ def _insert(table):
     return insert(table)
 
 
-def _upsert(source: Source, rows: list[dict]) -> None:
-    table = source.model.__table__
-    key = ["account_id", "kind", "psa_id"] if source.kind else ["account_id", "psa_id"]
-    stmt = _insert(table)
-    keep = set(key) | {"id"}
-    stmt = stmt.on_conflict_do_update(index_elements=key, set_={
-        column.name: stmt.excluded[column.name] for column in table.columns if column.name not in keep})
-    db.session.execute(stmt, rows)
+class Upserter:
+    """``INSERT … ON CONFLICT (account, [kind,] psa_id) DO UPDATE`` for one source, compiled
+    once and sent with the driver's executemany: per-row work is only the column types' own
+    conversions (SQLAlchemy's per-statement compile would otherwise cost as much as the
+    fetch)."""
+
+    def __init__(self, source: Source):
+        table = source.model.__table__
+        key = ["account_id", "kind", "psa_id"] if source.kind else ["account_id", "psa_id"]
+        stmt = _insert(table)
+        keep = set(key) | {"id"}
+        stmt = stmt.on_conflict_do_update(index_elements=key, set_={
+            column.name: stmt.excluded[column.name] for column in table.columns if column.name not in keep})
+        self.columns = [column.name for column in table.columns if column.name != "id"]
+        dialect = db.session.get_bind().dialect
+        compiled = stmt.compile(dialect=dialect, column_keys=self.columns)
+        self.sql = str(compiled)
+        self.order = list(compiled.positiontup) if compiled.positional else None
+        processors = compiled._bind_processors
+        self.processors = [(name, processors[name]) for name in self.columns if processors.get(name)]
+
+    def __call__(self, rows: list[dict]) -> None:
+        for row in rows:
+            for name, process in self.processors:
+                row[name] = process(row.get(name))
+        params = ([tuple(row.get(name) for name in self.order) for row in rows] if self.order
+                  else [{name: row.get(name) for name in self.columns} for row in rows])
+        db.session.connection().exec_driver_sql(self.sql, params)
 
 
 def batches(source: Source, account_id: int, run_id: int, size: int = BATCH_SIZE) -> Iterator[list[dict]]:
@@ -131,6 +154,43 @@ def batches(source: Source, account_id: int, run_id: int, size: int = BATCH_SIZE
         yield list(batch.values())
 
 
+def prefetched(items: Iterator[list[dict]], depth: int = PREFETCH) -> Iterator[list[dict]]:
+    """Read the PSA in a helper thread while the caller writes: the fetch of the next page
+    overlaps the database work on this one. At most ``depth`` batches wait; the helper's
+    exception (a PsaError) is raised here, in the caller's thread."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                box.put(item)
+            box.put(end)
+        except BaseException as exc:  # noqa: BLE001 — handed to the consumer thread
+            box.put(exc)
+
+    worker = threading.Thread(target=produce, name="psa-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = box.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+
+
 def pull(sources: list[Source], account_id: int, run_id: int,
          on_batch: Callable[[str, int], None]) -> dict[str, int]:
     """Page through every source, upserting and committing batch by batch; returns the counts.
@@ -141,8 +201,9 @@ def pull(sources: list[Source], account_id: int, run_id: int,
     """
     counts = {source.key: 0 for source in sources}
     for source in sources:
-        for rows in batches(source, account_id, run_id):
-            _upsert(source, rows)
+        upsert = Upserter(source)
+        for rows in prefetched(batches(source, account_id, run_id)):
+            upsert(rows)
             counts[source.key] += len(rows)
             on_batch(source.key, len(rows))
             db.session.commit()
