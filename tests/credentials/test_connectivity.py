@@ -181,3 +181,20 @@ def test_autotask_zone_is_looked_up_for_the_user_when_the_account_has_none(clien
     response = client.post(f"/users/{user.id}/autotask/test")
     assert status_words(response) == ["Connected"], checklist(response)
     assert demo.AT_ZONE_NAME in " ".join(checklist(response))
+
+
+def test_a_secret_saved_with_a_removed_key_asks_to_enter_it_again(client, login, admin, member, sim_faults):
+    from cryptography.fernet import Fernet
+
+    from wisesync.crypto import encrypt
+
+    counter = count_requests(sim_faults)
+    login(admin)
+    client.post(f"/users/{member.id}/connectwise", data=MEMBER)
+    cred = db.session.query(PsaCredential).filter_by(user_id=member.id, kind="connectwise").one()
+    cred.secret_enc = encrypt(demo.CW_MEMBER_PASSWORD, [Fernet.generate_key().decode()])
+    db.session.commit()
+    response = client.post(f"/users/{member.id}/connectwise/test")
+    assert response.status_code == 200 and status_words(response) == ["Not connected"]
+    assert "enter the member password again" in " ".join(checklist(response))
+    assert counter.seen == 0
