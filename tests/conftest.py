@@ -32,28 +32,41 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
-def _postgres_url(worker: str) -> str:
-    base = os.environ.get("WISESYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+def _postgres_admin(base: str):
     from wisesync.config import normalize_database_url
 
-    admin = sa.create_engine(normalize_database_url(base), isolation_level="AUTOCOMMIT")
-    name = f"wisesync_test_{worker}"
+    return sa.create_engine(normalize_database_url(base), isolation_level="AUTOCOMMIT")
+
+
+def _postgres_database(worker: str):
+    """A database of its own for this run and worker (runs in parallel must not share one)."""
+    base = os.environ.get("WISESYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(os.getpid())
+    name = f"wisesync_test_{run}_{worker}"
+    admin = _postgres_admin(base)
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         pytest.fail(f"PostgreSQL pass asked for, but the server at {base} is not reachable: {exc}")
     finally:
         admin.dispose()
-    return normalize_database_url(base.rsplit("/", 1)[0] + "/" + name)
+    from wisesync.config import normalize_database_url
+
+    return base, name, normalize_database_url(base.rsplit("/", 1)[0] + "/" + name)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id):
-    if TEST_DB == "postgresql":
-        return _postgres_url(worker_id)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if TEST_DB != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    base, name, url = _postgres_database(worker_id)
+    yield url
+    admin = _postgres_admin(base)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
