@@ -8,6 +8,7 @@ from tests.users.helpers import NEW_USER, edit_data, page
 from wisesync.audit.models import AuditEvent
 from wisesync.extensions import db
 from wisesync.passwords import verify_password
+from wisesync.users.listing import PER_PAGE
 from wisesync.users.models import User
 
 
@@ -54,12 +55,12 @@ def test_user_list_shows_only_this_accounts_users(client, admin):
 
 
 def test_user_list_is_paginated(client, admin, account):
-    for i in range(55):
+    for i in range(PER_PAGE + 5):
         make_user(account, first_name="Bulk", last_name=f"User{i:02d}")
     first = client.get("/users").get_data(as_text=True)
     second = client.get("/users?page=2").get_data(as_text=True)
     assert "Page 1 of 2" in first and "?page=2" in first
-    assert first.count("Bulk User") + second.count("Bulk User") == 55
+    assert first.count("Bulk User") + second.count("Bulk User") == PER_PAGE + 5
 
 
 def test_user_list_search_finds_by_name_or_email(client, admin, account):

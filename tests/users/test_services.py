@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select
 from tests.builders import make_account, make_admin, make_company, make_user
 from wisesync.extensions import db
 from wisesync.service_errors import FieldError
-from wisesync.users import sections, services
+from wisesync.users import listing, sections, services
 from wisesync.users.models import User
 
 PROFILE = {"role": "user", "company_ids": [], "first_name": "Sam", "last_name": "Sync",
@@ -94,9 +94,7 @@ def test_user_list_query_count_does_not_grow_with_users(app):
         listener = lambda *args: seen.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            page = services.list_users(account.id)
-            for user in page.items:
-                [c.name for c in user.companies]
+            listing.list_users(account.id)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
@@ -110,11 +108,37 @@ def test_user_list_query_count_does_not_grow_with_users(app):
     assert queries_for_list() == few
 
 
+def test_user_list_rows_carry_their_company_names_and_the_total(app):
+    account = make_account()
+    acme, beta = make_company(account, "Acme"), make_company(account, "Beta")
+    make_user(account, first_name="Una", companies=[beta, acme])
+    make_admin(account, first_name="Ada")
+    page = listing.list_users(account.id, per_page=1)
+    assert (page.total, page.pages, page.has_next) == (2, 2, True)
+    assert [(u.first_name, u.companies) for u in listing.list_users(account.id).items] == [
+        ("Ada", ()), ("Una", ("Acme", "Beta"))]
+
+
+def test_a_page_past_the_end_shows_the_last_page(app):
+    account = make_account()
+    for _ in range(3):
+        make_user(account)
+    page = listing.list_users(account.id, page=9, per_page=2)
+    assert (page.page, len(page.items), page.total) == (2, 1, 3)
+
+
+def test_disabled_users_are_listed_after_enabled_ones(app):
+    account = make_account()
+    make_user(account, last_name="Aardvark", enabled=False)
+    make_user(account, last_name="Zebra")
+    assert [u.last_name for u in listing.list_users(account.id).items] == ["Zebra", "Aardvark"]
+
+
 def test_search_treats_percent_and_underscore_literally(app):
     account = make_account()
     make_user(account, first_name="Al_ice")
     make_user(account, first_name="Alxice")
-    assert [u.first_name for u in services.list_users(account.id, q="l_i").items] == ["Al_ice"]
+    assert [u.first_name for u in listing.list_users(account.id, q="l_i").items] == ["Al_ice"]
 
 
 def test_edit_page_renders_sections_other_features_register(app, client, login, monkeypatch):

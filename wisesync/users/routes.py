@@ -13,6 +13,7 @@ from wisesync.companies.services import list_companies
 from wisesync.forms_common import add_field_error
 from wisesync.service_errors import FieldError
 from wisesync.users import services
+from wisesync.users.listing import list_users
 from wisesync.users.forms import ConfirmForm, NewUserForm, PasswordForm, UserForm, company_choices
 from wisesync.users.models import User
 from wisesync.users.sections import sections_for
@@ -39,7 +40,7 @@ def _profile(form) -> dict:
 @admin_required
 def index():
     q = request.args.get("q", "").strip()
-    page = services.list_users(current_user.account_id, page=request.args.get("page", 1, type=int), q=q)
+    page = list_users(current_user.account_id, page=request.args.get("page", 1, type=int), q=q)
     return render_template("users/index.html", page=page, q=q)
 
 

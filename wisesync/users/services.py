@@ -1,4 +1,4 @@
-"""Users: list, create, edit, change password, disable and enable.
+"""Users: create, edit, change password, disable and enable (the list is in ``listing``).
 
 Services take explicit arguments (the account, the acting admin, the client IP), check the
 rules, raise :class:`FieldError` for the form, and commit once per use case.
@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from wisesync.audit.services import record
 from wisesync.auth.services import set_password
@@ -20,7 +19,6 @@ from wisesync.passwords import hash_password
 from wisesync.service_errors import FieldError
 from wisesync.users.models import ROLE_LABELS, PaymentLink, User
 
-PER_PAGE = 50
 EMAIL_TAKEN = "That email address is already used by another user."
 USERNAME_TAKEN = "That username is already used by another user."
 NOT_OUR_COMPANY = "Choose companies from this account's list."
@@ -29,20 +27,6 @@ LAST_ADMIN_ROLE = "This is the only enabled account admin; make someone else an 
 DISABLE_SELF = "You can't disable yourself. Ask another account admin to do it."
 DISABLE_LAST_ADMIN = ("This is the only enabled account admin, so it can't be disabled. "
                       "Make another user an account admin first.")
-
-
-def list_users(account_id: int, *, page: int = 1, q: str = "", per_page: int = PER_PAGE):
-    """One page of the account's users (enabled first, by name), companies loaded with one
-    extra query for the whole page, so the query count does not grow with the users."""
-    query = select(User).where(User.account_id == account_id).options(selectinload(User.companies))
-    if q.strip():
-        term = q.strip().lower()
-        query = query.where(or_(func.lower(User.first_name).contains(term, autoescape=True),
-                                func.lower(User.last_name).contains(term, autoescape=True),
-                                User.email.contains(term, autoescape=True)))
-    query = query.order_by(User.enabled.desc(), func.lower(User.last_name),
-                           func.lower(User.first_name), User.id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def form_data(user: User) -> dict:
