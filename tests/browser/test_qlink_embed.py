@@ -16,6 +16,8 @@ import pytest
 
 from tests.browser.conftest import CHROMIUM_ARGS
 
+pytestmark = pytest.mark.browser
+
 PASSWORD = "Correct-Horse-9"
 # Playwright's contexts are off-the-record profiles, where Chromium blocks third-party cookies
 # by default; the phase-out flag (Chrome's documented test switch) makes it explicit. Allowing
@@ -237,6 +239,7 @@ def test_top_level_use_and_the_generated_qlink_page(embedded, browser, screensho
     admin.fill("#password", PASSWORD)
     admin.click("button[type=submit]")
     admin.goto(f"{url}/users/{seeded['user_id']}")
+    admin.locator("#qlink").screenshot(path=str(screenshot_dir / "qlink-section.png"))
     assert "Active" in admin.inner_text("#qlink")
     assert "inside ConnectWise" not in admin.inner_text("#qlink")  # the top-level use
     admin.once("dialog", lambda dialog: dialog.accept())

@@ -21,7 +21,8 @@ def test_qlink_session_must_give_the_password_before_generating_a_qlink(app, cli
     _, admin, user = cw_account_with_people()
     _qlink_login(client, admin, admin)  # an admin's QLink: the very case the rule is for
     before = services.qlink_for(user)
-    response = client.post(f"/users/{user.id}/qlink", headers={"Referer": f"http://localhost/users/{user.id}"})
+    response = client.post(f"/users/{user.id}/qlink",
+                           headers={"Referer": f"http://localhost/users/{user.id}"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/reauth?next=/users/{user.id}"
     assert services.qlink_for(user) is before is None

@@ -1,5 +1,8 @@
 """QLink pages: generate/revoke (admins), the account QLink, login by QLink, the password step.
 
+Throttling of ``/q/``, ``/a/`` and the password step is applied by ``wisesync.security.limits``
+(by endpoint, at registration), so it is not repeated here.
+
 Opening a QLink inside ConnectWise's frame is a third-party context where the browser may
 refuse our cookie. A framed open that arrives without any session cookie first sets a probe
 value and redirects to itself with ``?probe=1``: if the cookie comes back the login goes on,
@@ -13,7 +16,7 @@ from flask_login import confirm_login, current_user, login_required, login_user
 
 from wisesync.auth.access import admin_required, client_ip, get_scoped_or_404, safe_next
 from wisesync.auth.forms import LoginForm
-from wisesync.extensions import limiter, login_manager
+from wisesync.extensions import login_manager
 from wisesync.forms_common import add_field_error
 from wisesync.qlink import services
 from wisesync.qlink.forms import ButtonForm, ReauthForm
@@ -141,7 +144,6 @@ def _probe_or_refused(endpoint: str, token: str):
 
 
 @bp.get("/q/<token>")
-@limiter.limit("30 per minute")
 def use(token: str):
     """Log in by QLink: a fresh session, marked as a QLink session, then 303 to a clean URL."""
     probing = _must_probe_cookie()
@@ -159,7 +161,6 @@ def use(token: str):
 
 
 @bp.get("/a/<token>")
-@limiter.limit("30 per minute")
 def open_account(token: str):
     """The account QLink: the account's login page, in embedded mode."""
     probing = _must_probe_cookie()
@@ -192,7 +193,6 @@ def embedded_login():
 
 @bp.route("/reauth", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per minute", methods=["POST"])
 def reauth():
     form = ReauthForm()
     next_url = safe_next(request.args.get("next"), url_for("auth.home"))
