@@ -126,7 +126,7 @@ def revoke_account():
 # --- opening a QLink --------------------------------------------------------------------------
 
 def _framed() -> bool:
-    return request.headers.get("Sec-Fetch-Dest") == "iframe"
+    return request.headers.get("Sec-Fetch-Dest") in ("iframe", "frame")
 
 
 def _must_probe_cookie() -> bool:
