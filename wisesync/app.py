@@ -52,38 +52,22 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from wisesync.auth.routes import bp as auth_bp
     from wisesync.companies.routes import bp as companies_bp
+    from wisesync.credentials.routes import register as register_credentials
+    from wisesync.integrations.routes import register as register_integrations
+    from wisesync.psadata.routes import register as register_psadata
+    from wisesync.qlink.routes import register as register_qlink
+    from wisesync.security.routes import register as register_security
     from wisesync.users.routes import bp as users_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp, url_prefix="/users")
     app.register_blueprint(companies_bp, url_prefix="/companies")
-    for name in OPTIONAL_BLUEPRINTS:
-        _register_optional(app, name)
-
-
-# Feature packages that register themselves when present: each exposes ``register(app)``.
-OPTIONAL_BLUEPRINTS = (
-    "wisesync.credentials.routes",
-    "wisesync.integrations.routes",
-    "wisesync.psadata.routes",
-    "wisesync.qlink.routes",
-    "wisesync.security.routes",
-)
-
-
-def _register_optional(app: Flask, module_name: str) -> None:
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(module_name.rsplit(".", 1)[0]) is None:
-        return
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return
-    module.register(app)
+    register_credentials(app)
+    register_integrations(app)
+    register_psadata(app)
+    register_qlink(app)
+    # Last: it puts throttles on the other features' views by endpoint name.
+    register_security(app)
 
 
 def register_web(app: Flask) -> None:

@@ -1,14 +1,11 @@
 """Imports every model module so SQLAlchemy and Alembic see the whole schema."""
-from importlib import import_module
-from importlib.util import find_spec
-
 from wisesync.accounts.models import Account  # noqa: F401
 from wisesync.audit.models import AuditEvent  # noqa: F401
 from wisesync.companies.models import Company  # noqa: F401
+from wisesync.credentials import models as _credentials  # noqa: F401
+from wisesync.integrations import models as _integrations  # noqa: F401
+from wisesync.jobs import models as _jobs  # noqa: F401
+from wisesync.psadata import models as _psadata  # noqa: F401
+from wisesync.qlink import models as _qlink  # noqa: F401
+from wisesync.security import models as _security  # noqa: F401
 from wisesync.users.models import PaymentLink, User, user_companies  # noqa: F401
-
-# Feature packages that bring their own tables when present.
-for _name in ("wisesync.credentials.models", "wisesync.integrations.models", "wisesync.psadata.models", "wisesync.jobs.models",
-              "wisesync.qlink.models", "wisesync.security.models"):
-    if find_spec(_name.rsplit(".", 1)[0]) is not None and find_spec(_name) is not None:
-        import_module(_name)

@@ -29,9 +29,6 @@ def init_web(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
-    # Menus link to optional features only when they are installed.
-    app.jinja_env.globals["url_map_has"] = lambda endpoint: endpoint in app.view_functions
-
     @app.context_processor
     def globals_for_templates():
         from flask_login import current_user

@@ -68,9 +68,6 @@ def test_random_form_input_never_gives_a_500(app, persona, psa_sim):
         post_random()
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN BUG (integrations/psa, not security): a ConnectWise "
-                   "site that is not a valid host name raises requests.InvalidURL → 500; "
-                   "psa/http.py should map it to a typed PsaError or the form should refuse it")
 @pytest.mark.parametrize("site", ["../../etc/passwd", "a..b"])
 def test_invalid_connectwise_site_is_a_field_error_not_a_500(app, site):
     world = build_world()

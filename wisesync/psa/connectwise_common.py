@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from wisesync.psa.errors import PsaConfigError
+from wisesync.psa.http import valid_hostname
 
 # ConnectWise cloud regions. Note "au" and "aus" are two different hosts.
 CLOUD_SITES = {
@@ -53,6 +54,8 @@ def resolve_site(site: str) -> str:
     except ValueError:
         raise PsaConfigError(f"{site!r} has an invalid port number.", _SITE_FIX) from None
     host = parts.hostname
+    if not valid_hostname(host):
+        raise PsaConfigError(f"{site!r} is not a ConnectWise site or host name.", _SITE_FIX)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,20 @@ class OutboundPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
 
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def valid_hostname(host: str) -> bool:
+    """A DNS name of letters, digits and dashes (or an IP literal): no empty labels, no ``..``."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.lower().rstrip(".").split(".")
+    return len(host) <= 253 and all(_LABEL.match(label) for label in labels)
+
+
 def check_url(url: str, allow_local: bool = False) -> None:
     """Raise :class:`PsaBlockedTarget` unless ``url`` is a permitted PSA address.
 
@@ -45,7 +60,7 @@ def check_url(url: str, allow_local: bool = False) -> None:
     points at 127.0.0.1 or 10.x is refused like the literal address.
     """
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    if parts.scheme not in ("https", "http") or not parts.hostname or not valid_hostname(parts.hostname):
         raise PsaBlockedTarget(f"{url!r} is not a web address.",
                                "Enter the PSA's address, like api-na.myconnectwise.net.")
     if parts.scheme == "http" and not allow_local:
@@ -146,6 +161,11 @@ class GuardedHttp:
             response = self.session.request(method, url, timeout=self.policy.timeout,
                                             allow_redirects=False, stream=True, **kwargs)
             self._read_body(response)
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                requests.exceptions.MissingSchema) as exc:
+            raise PsaBlockedTarget(
+                f"{url!r} is not a usable web address.",
+                "Check the PSA site or host name: letters, digits, dots and dashes only.") from exc
         except requests.exceptions.SSLError as exc:
             raise PsaTlsError(
                 f"The TLS certificate of {host} could not be verified.",
