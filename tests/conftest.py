@@ -111,8 +111,14 @@ class IsolatedClient(FlaskClient):
         return None
 
     def open(self, *args, **kwargs):
+        if getattr(self, "_isolated", False):  # a redirect followed inside an isolated request
+            return super().open(*args, **kwargs)
         kwargs.setdefault("buffered", True)  # close the app iterator inside that context
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        self._isolated = True
+        try:
+            response = contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            self._isolated = False
         from wisesync.extensions import db
 
         db.session.expire_all()
