@@ -76,3 +76,16 @@ def test_invalid_connectwise_site_is_a_field_error_not_a_500(app, site):
         "cw_company_id": "acme", "cw_region": "self", "cw_site": site, "cw_public_key": "pub",
         "cw_private_key": "priv", "cw_client_id": "cid"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("method,url,data", [
+    ("POST", "/login", {"username": "\x00", "password": "0"}),
+    ("GET", "/psa/customers?q=%00", None),
+    ("GET", "/reset-password/%00", None),
+    ("POST", "/reset-password", {"email": "a\x00@b.co"}),
+])
+def test_nul_characters_are_a_400_on_every_database(app, method, url, data):
+    """PostgreSQL raises on NUL in text (fuzzing found /login and /companies/<id> giving 500)."""
+    world = build_world()
+    response = client_for(app, world, "admin").open(url, method=method, data=data)
+    assert response.status_code == 400

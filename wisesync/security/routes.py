@@ -28,6 +28,16 @@ TOKEN_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referr
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     apply_limits(app)
+    app.before_request(refuse_nul_characters)
+
+
+def refuse_nul_characters():
+    """No text in the portal may hold a NUL character, and PostgreSQL cannot store or compare
+    one (it raises instead): refuse such a request with a 400 before any view sees it."""
+    values = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description="The request contained a NUL character, which no field accepts. "
+                               "Remove it and send the form again.")
 
 
 def _status(form) -> int:
