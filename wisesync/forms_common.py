@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms.widgets import Input, PasswordInput
 
 # Attributes that keep password managers away from PSA secret fields (DESIGN §4).
 SECRET_FIELD_ATTRS = {
@@ -15,6 +16,20 @@ SECRET_FIELD_ATTRS = {
 NEW_PASSWORD_ATTRS = {"autocomplete": "new-password"}
 
 
+class SecretInput(PasswordInput):
+    """A password input with no ``value`` attribute at all (not even ``value=""``)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs["value"] = False  # html_params drops False: nothing typed or stored is echoed
+        return Input.__call__(self, field, **kwargs)
+
+
+class SecretField(PasswordField):
+    """A ``PasswordField`` rendered without ``value=``. Every password and secret uses it."""
+
+    widget = SecretInput()
+
+
 def min_password_length(form, field) -> None:
     """Minimum length from ``WISESYNC_PASSWORD_MIN_LENGTH``, checked only on a submitted value."""
     minimum = current_app.config["WISESYNC_PASSWORD_MIN_LENGTH"]
@@ -22,15 +37,15 @@ def min_password_length(form, field) -> None:
         raise ValidationError(f"Passwords must be at least {minimum} characters long")
 
 
-def new_password_fields():
+def new_password_fields(label: str = "Password"):
     """A (password, password_confirm) pair with the length rule and the match rule."""
-    password = PasswordField(
-        "Password",
+    password = SecretField(
+        label,
         validators=[DataRequired("Enter a password."), min_password_length],
         render_kw=NEW_PASSWORD_ATTRS,
     )
-    confirm = PasswordField(
-        "Confirm password",
+    confirm = SecretField(
+        f"Confirm {label[0].lower()}{label[1:]}",
         validators=[DataRequired("Enter the password again."),
                     EqualTo("password", message="The two passwords do not match.")],
         render_kw=NEW_PASSWORD_ATTRS,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from markupsafe import Markup, escape
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -28,6 +29,13 @@ def init_web(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+    @app.template_filter("text")
+    def text(value) -> Markup:
+        """Escape for an HTML text node but keep apostrophes readable ("don't", not "don&#39;t").
+
+        Only for element content: an apostrophe cannot end anything there. Never in attributes."""
+        return Markup(str(escape(value)).replace("&#39;", "'"))
 
     @app.context_processor
     def globals_for_templates():

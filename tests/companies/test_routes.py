@@ -79,7 +79,7 @@ def test_the_same_company_name_is_fine_in_another_account(client, admin, account
 
 
 @pytest.mark.parametrize("field,message", [
-    ("name", "Enter the company&#39;s name."),
+    ("name", "Enter the company's name."),
     ("sales_tax_code", "Enter the tax code used on sales invoices"),
     ("purchase_tax_code", "Enter the tax code used on purchases"),
 ])

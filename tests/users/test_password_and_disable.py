@@ -137,7 +137,7 @@ def test_admin_cannot_disable_themselves(client, admin, account):
     make_admin(account)
     response = client.post(f"/users/{admin.id}/disable")
     assert response.status_code == 400
-    assert "You can&#39;t disable yourself" in response.get_data(as_text=True)
+    assert "You can't disable yourself" in response.get_data(as_text=True)
     db.session.refresh(admin)
     assert admin.enabled
 

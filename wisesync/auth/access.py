@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from wisesync.extensions import db
 
-NO_ADMIN_RIGHTS = ("You don't have permission to maintain users, companies or integration "
-                   "settings; contact your account administrator.")
+# DESIGN §1's wording; users, companies and integration settings are all admin work.
+NO_ADMIN_RIGHTS = ("You don't have permission to maintain users; contact your account "
+                   "administrator. Users, companies and integration settings are maintained by "
+                   "account admins.")
 
 
 def admin_required(view):

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField
+from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from wisesync.forms_common import new_password_fields
+from wisesync.forms_common import SecretField, new_password_fields
 
 
 class SetupForm(FlaskForm):
@@ -27,11 +27,11 @@ class SetupForm(FlaskForm):
 class LoginForm(FlaskForm):
     username = StringField("Username (email)", validators=[DataRequired("Enter your username.")],
                            render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")],
+    password = SecretField("Password", validators=[DataRequired("Enter your password.")],
                              render_kw={"autocomplete": "current-password"})
 
 
 class OwnPasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[
+    current_password = SecretField("Current password", validators=[
         DataRequired("Enter your current password.")], render_kw={"autocomplete": "current-password"})
-    password, password_confirm = new_password_fields()
+    password, password_confirm = new_password_fields("New password")

@@ -7,30 +7,15 @@ to a value that was actually typed.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import Email, Length, Optional, ValidationError
-from wtforms.widgets import Input, PasswordInput
 
-from wisesync.forms_common import SECRET_FIELD_ATTRS, min_password_length
+from wisesync.forms_common import SECRET_FIELD_ATTRS, SecretField, min_password_length
 
 KEEP = "Leave blank to keep the current value."
 # Public values sit next to secrets in the same small form: keep managers off them too.
 PUBLIC_FIELD_ATTRS = {"autocomplete": "off", "data-lpignore": "true", "data-1p-ignore": "true",
                       "data-form-type": "other", "spellcheck": "false"}
-
-
-class SecretInput(PasswordInput):
-    """A password input with no ``value`` attribute at all (not even ``value=""``)."""
-
-    def __call__(self, field, **kwargs):
-        kwargs["value"] = False  # html_params drops False: nothing typed or stored is echoed
-        return Input.__call__(self, field, **kwargs)
-
-
-class SecretField(PasswordField):
-    """A ``PasswordField`` rendered without ``value=``; blank on submit means "unchanged"."""
-
-    widget = SecretInput()
 
 
 def strip(value):

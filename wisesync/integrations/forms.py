@@ -3,10 +3,10 @@ job (in services), not the form's."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from wisesync.forms_common import SECRET_FIELD_ATTRS
+from wisesync.forms_common import SECRET_FIELD_ATTRS, SecretField
 from wisesync.psa.connectwise_common import CLOUD_SITES, resolve_site
 from wisesync.psa.errors import PsaConfigError
 
@@ -36,7 +36,7 @@ class ConnectWiseSettingsForm(FlaskForm):
     cw_public_key = StringField("API public key", filters=[strip], validators=[
         DataRequired("Enter the API member's public key."),
         Length(max=120, message="The public key is at most 120 characters.")])
-    cw_private_key = PasswordField("API private key", filters=[strip], render_kw=SECRET_FIELD_ATTRS,
+    cw_private_key = SecretField("API private key", filters=[strip], render_kw=SECRET_FIELD_ATTRS,
                                    validators=[Length(max=120, message="The private key is at most 120 characters.")],
                                    description=KEEP_SECRET)
     cw_client_id = StringField("Client ID", filters=[strip], validators=[
@@ -64,7 +64,7 @@ class AutotaskSettingsForm(FlaskForm):
         DataRequired("Enter the Autotask API user's username (an email address)."),
         Email("The Autotask API username is an email address, like api@yourmsp.com."),
         Length(max=254, message="The username is at most 254 characters.")])
-    at_secret = PasswordField("Secret", filters=[strip], render_kw=SECRET_FIELD_ATTRS,
+    at_secret = SecretField("Secret", filters=[strip], render_kw=SECRET_FIELD_ATTRS,
                               validators=[Length(max=254, message="The secret is at most 254 characters.")],
                               description=KEEP_SECRET)
     at_integration_code = StringField("Integration code", filters=[strip], validators=[

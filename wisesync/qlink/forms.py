@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
 from wtforms.validators import DataRequired
+
+from wisesync.forms_common import SecretField
 
 
 class ButtonForm(FlaskForm):
@@ -11,6 +12,6 @@ class ButtonForm(FlaskForm):
 
 
 class ReauthForm(FlaskForm):
-    password = PasswordField("Your Wise-Sync password", validators=[
+    password = SecretField("Your Wise-Sync password", validators=[
         DataRequired("Enter your password.")], render_kw={"autocomplete": "current-password",
                                                            "autofocus": True})

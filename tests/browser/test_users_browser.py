@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401  (the shared real-browser fixtures)
-    browser, chromium_path, launch_browser, live_portal, playwright_instance, screenshot_dir)
-
 pytestmark = pytest.mark.browser
 
 
