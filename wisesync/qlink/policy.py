@@ -17,9 +17,11 @@ from flask_login import current_user
 # user management, PSA secrets, integration settings, account settings, QLink (re)generation.
 SENSITIVE_PREFIXES = (
     "users.",
+    "companies.",
     "credentials.",
     "integrations.",
     "security.account",
+    "security.audit",
     "qlink.generate",
     "qlink.revoke",
     "qlink.admin",
