@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.steps import set_up_portal
+
 pytestmark = pytest.mark.browser
-
-
-def set_up_portal(page, url: str) -> None:
-    page.goto(url + "/setup")
-    page.fill("#account_name", "Acme MSP")
-    page.check("input[name=psa_type][value=connectwise]")
-    page.fill("#first_name", "Ada")
-    page.fill("#last_name", "Admin")
-    page.fill("#email", "ada@example.com")
-    page.fill("#password", "Long-enough-1")
-    page.fill("#password_confirm", "Long-enough-1")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/companies**")
 
 
 def test_admin_creates_a_user_and_the_edit_page_has_nothing_to_autofill(live_portal, browser,

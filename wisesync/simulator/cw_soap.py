@@ -36,7 +36,8 @@ XML = "text/xml; charset=utf-8"
 MAX_INVOICES = 500
 
 MISSING_LOGIN = "Username is a required field."
-MISSING_PASSWORD = "Password is a required field."  # nosec B105 - the fault text, not a password
+# The PSA's fault text, not a password (bandit B105 reads the name).
+MISSING_PASSWORD = "Password is a required field."  # nosec B105
 LOGIN_FAILED = "Login failed: the username or password is incorrect, or the member is inactive."
 PERMISSION = "Member {member} does not have permission to use {what} (check the member's security role)."
 RIGHT_NAMES = {"invoicing": "Finance > Accounting Interface", "companies": "Company Maintenance"}
