@@ -146,6 +146,15 @@ def test_missing_accounting_right_names_it_and_where_to_grant_it(make_client, si
     assert [c.ok for c in report.checks] == [True, True, False]
 
 
+def test_permission_checklist_has_the_accounting_right_found_or_missing(make_client, sim_faults):
+    [found] = make_client().check_permissions()
+    assert found.ok and "Accounting interface" in found.name
+    sim_faults.add(Fault(kind="deny", target="cw-soap", right="invoicing"))
+    [missing] = make_client().check_permissions()
+    assert not missing.ok
+    assert "Security Roles" in missing.fix and "Accounting Interface" in missing.fix
+
+
 def test_429_honours_retry_after_then_gives_up_as_rate_limited(make_client, sim_faults, sleeps):
     sim_faults.add(Fault(kind="429", target="cw-soap", retry_after=1))
     with pytest.raises(PsaRateLimited) as caught:

@@ -12,6 +12,7 @@ import time
 from flask import Flask, current_app, flash, session
 from flask_login import logout_user, user_logged_in, user_logged_out
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from wisesync.extensions import db, login_manager
 
@@ -40,7 +41,9 @@ def load_user(session_id: str):
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    # The menu shows the account on every page: load it in the same query.
+    user = db.session.scalar(
+        select(User).options(joinedload(User.account)).where(User.id == int(user_id)))
     if user is None or not user.enabled or user.session_version != int(version):
         return None
     return user

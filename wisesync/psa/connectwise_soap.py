@@ -230,6 +230,18 @@ class ConnectWiseSoapClient:
             self._services[key] = client.create_service(binding.name, address)
         return self._services[key]
 
+    def check_permissions(self) -> list[Check]:
+        """The one right a member needs here: the Accounting Interface (GetUnpostedInvoices).
+
+        Missing, it says where to grant it; any other failure is reported with its own fix.
+        """
+        name = "Accounting interface (GetUnpostedInvoices)"
+        try:
+            self.get_unposted_invoices(thru_date=dt.datetime(1900, 1, 1))
+        except PsaError as exc:
+            return [Check(name, False, exc.explanation, exc.fix)]
+        return [Check(name, True, "GetUnpostedInvoices answered.")]
+
     def test_connection(self) -> ConnectionReport:
         """Reached host → Authenticated → Accounting interface; never raises a ``PsaError``."""
         names = ("Reached host", "Authenticated", "Accounting interface (GetUnpostedInvoices)")
