@@ -4,8 +4,7 @@
                                         [--database-url sqlite:///...]
 
 The simulator runs in a subprocess (so its CPU and memory are not counted) with 50,000 catalog
-items and its companies and agreements cut to 5,000 each (the simulator has one size flag; the
-benchmark resizes those two collections in its own process). Then, in this process:
+items and 5,000 companies and agreements (its per-kind sizes). Then, in this process:
 - raw: ``requests`` GETs every page (pageSize=1000, following ``Link: rel=next``) and parses
   the JSON — the least any puller must do;
 - pull: the real background job (``execute_run``): codebase discovery, counts, paging, row
@@ -36,21 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SIM_CODE = """
-import dataclasses, sys
+import logging, sys
 from werkzeug.serving import make_server
-import wisesync.simulator.cw_rest as cw_rest
 from wisesync.simulator.server import create_sim_app
-sizes = {"company/companies": int(sys.argv[3]), "finance/agreements": int(sys.argv[4])}
-original = cw_rest._collections
-def sized(state, store):
-    collections = original(state, store)
-    for key, size in sizes.items():
-        right, coll = collections[key]
-        collections[key] = (right, dataclasses.replace(coll, size=size))
-    return collections
-cw_rest._collections = sized
-import logging; logging.getLogger("werkzeug").setLevel(logging.ERROR)
-make_server("127.0.0.1", int(sys.argv[1]), create_sim_app(records=int(sys.argv[2])), threaded=True).serve_forever()
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+port, products, companies, agreements = (int(x) for x in sys.argv[1:5])
+app = create_sim_app(records=products, sizes={"companies": companies, "agreements": agreements})
+make_server("127.0.0.1", port, app, threaded=True).serve_forever()
 """
 
 

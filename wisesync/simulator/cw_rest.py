@@ -132,17 +132,20 @@ def _authorized(header: str) -> bool:
 
 
 def _collections(state, store: _Store) -> dict[str, tuple[str, Collection]]:
-    n = max(0, state.records)
+    companies, agreements, catalog = (state.size(k) for k in ("companies", "agreements", "catalog"))
+    members = state.sizes.get("members", min(state.records, max(5, state.records // 10)))
     return {
-        "company/companies": ("companies", Collection(n, cw_data.company)),
-        "company/contacts": ("contacts", Collection(n, cw_data.contact)),
-        "finance/agreements": ("agreements", Collection(n, partial(cw_data.agreement, companies=n))),
-        "procurement/catalog": ("catalog", Collection(n, cw_data.catalog_item)),
-        "procurement/products": ("catalog", Collection(n, partial(cw_data.product, catalog_size=n,
-                                                                  agreements=n))),
-        "system/members": ("system", Collection(min(n, max(5, n // 10)), cw_data.member)),
+        "company/companies": ("companies", Collection(companies, cw_data.company)),
+        "company/contacts": ("contacts", Collection(state.size("contacts"), cw_data.contact)),
+        "finance/agreements": ("agreements", Collection(
+            agreements, partial(cw_data.agreement, companies=companies))),
+        "procurement/catalog": ("catalog", Collection(catalog, cw_data.catalog_item)),
+        "procurement/products": ("catalog", Collection(catalog, partial(
+            cw_data.product, catalog_size=catalog, agreements=agreements))),
+        "system/members": ("system", Collection(max(0, members), cw_data.member)),
         "finance/accounting/unpostedinvoices": ("invoicing", Collection(
-            n, cw_data.unposted_invoice, excluded=store.batched)),
+            state.size("invoices"), partial(cw_data.unposted_invoice, companies=companies),
+            excluded=store.batched)),
         "finance/accounting/batches": ("invoicing", Collection(
             len(store.batches), lambda i: store.batches[i - 1])),
     }
@@ -164,11 +167,11 @@ def _route(state, store: _Store, method: str, sub: str):
     match = _ADDITIONS.fullmatch(sub)
     if match:
         parent, tail = int(match[1]), match[2]
-        if not 1 <= parent <= state.records:
+        if not 1 <= parent <= state.size("agreements"):
             return "agreements", lambda: _error(404, "NotFound", f"Agreement recId {parent} not found")
         first = (parent - 1) * cw_data.ADDITIONS_PER_AGREEMENT
         coll = Collection(cw_data.ADDITIONS_PER_AGREEMENT,
-                          partial(cw_data.addition, parent, catalog_size=state.records), id_is_index=False)
+                          partial(cw_data.addition, parent, catalog_size=state.size("catalog")), id_is_index=False)
         if tail and tail != "count":
             tail = str(int(tail) - first) if 0 < int(tail) - first <= coll.size else "0"
         return "agreements", partial(_serve, coll, tail, "Addition")
@@ -211,8 +214,9 @@ def _export(state, store: _Store) -> Response:
     wanted = [i for i in (data.get("includedInvoiceIds") or []) if isinstance(i, int)]
     excluded = set(data.get("excludedInvoiceIds") or [])
     if not wanted:
-        wanted = list(range(1, min(state.records, 100) + 1))
-    ids = [i for i in wanted if 1 <= i <= state.records and i not in store.batched and i not in excluded]
+        wanted = list(range(1, min(state.size("invoices"), 100) + 1))
+    ids = [i for i in wanted
+           if 1 <= i <= state.size("invoices") and i not in store.batched and i not in excluded]
     return _json(_gl_export(ids))
 
 
@@ -220,7 +224,7 @@ def _create_batch(state, store: _Store) -> Response:
     data = _request_object(("processedRecordIds",))
     if isinstance(data, Response):
         return data
-    ids = [i for i in data["processedRecordIds"] if isinstance(i, int) and 1 <= i <= state.records]
+    ids = [i for i in data["processedRecordIds"] if isinstance(i, int) and 1 <= i <= state.size("invoices")]
     with store.lock:
         ids = [i for i in ids if i not in store.batched]
         store.batched.update(ids)

@@ -204,8 +204,8 @@ def _unposted_invoices(state, args):
     location = _int(args.get("locationId"))
     thru = args.get("thruDate")
     thru = (thru.text or "")[:19] if thru is not None and thru.get(f"{{{XSI_NS}}}nil") != "true" else None
-    for i in range(1, min(state.records, MAX_INVOICES) + 1):
-        invoice = cw_data.unposted_invoice(i, companies=state.records)
+    for i in range(1, min(state.size("invoices"), MAX_INVOICES) + 1):
+        invoice = cw_data.unposted_invoice(i, companies=state.size("companies"))
         if location is not None and invoice.get("locationId") != location:
             continue
         if thru and invoice["invoiceDate"][:19] > thru:
@@ -227,7 +227,8 @@ def _find_result(c: dict) -> dict:
 def _find_companies(state, args):
     skip = max(0, _int(args.get("skip")) or 0)
     limit = _int(args.get("limit"))
-    last = state.records if limit is None else min(state.records, skip + max(0, limit))
+    companies = state.size("companies")
+    last = companies if limit is None else min(companies, skip + max(0, limit))
     for i in range(skip + 1, last + 1):
         yield "CompanyFindResult", _find_result(cw_data.company(i)), "CompanyFindResult"
 

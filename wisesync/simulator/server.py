@@ -16,16 +16,30 @@ class SimState:
     records: int = 200
     wsdl_dir: str | None = None
     faults: FaultBoard = field(default_factory=FaultBoard)
+    # Per-kind sizes (companies, contacts, agreements, catalog, members, invoices) that differ
+    # from ``records``, e.g. 50,000 catalog items beside 5,000 companies.
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    def size(self, kind: str) -> int:
+        return max(0, self.sizes.get(kind, self.records))
 
 
-def create_sim_app(records: int = 200, wsdl_dir: str | None = None) -> Flask:
+SIZED_KINDS = ("companies", "contacts", "agreements", "catalog", "members", "invoices")
+
+
+def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
+                   sizes: dict[str, int] | None = None) -> Flask:
+    unknown = set(sizes or {}) - set(SIZED_KINDS)
+    if unknown:
+        raise ValueError(f"unknown record kinds {sorted(unknown)}; use {', '.join(SIZED_KINDS)}")
     app = Flask("wisesync.simulator")
-    state = SimState(records=records, wsdl_dir=wsdl_dir)
+    state = SimState(records=records, wsdl_dir=wsdl_dir, sizes=dict(sizes or {}))
     app.extensions["psa_sim"] = state
 
     @app.get("/_sim/health")
     def health():
-        return {"ok": True, "records": state.records}
+        return {"ok": True, "records": state.records,
+                "sizes": {kind: state.size(kind) for kind in SIZED_KINDS}}
 
     @app.route("/_sim/faults", methods=["GET", "POST", "DELETE"])
     def faults():
@@ -61,8 +75,8 @@ def _register(app: Flask, module_name: str) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8081, records: int = 200,
-          wsdl_dir: str | None = None) -> None:
-    app = create_sim_app(records=records, wsdl_dir=wsdl_dir)
+          wsdl_dir: str | None = None, sizes: dict[str, int] | None = None) -> None:
+    app = create_sim_app(records=records, wsdl_dir=wsdl_dir, sizes=sizes)
     print(f"PSA simulator on http://{host}:{port}/ ({records} records of each kind)", flush=True)
     make_server(host, port, app, threaded=True).serve_forever()
 
@@ -70,8 +84,9 @@ def serve(host: str = "127.0.0.1", port: int = 8081, records: int = 200,
 class RunningSim:
     """A simulator on a free loopback port, in a background thread."""
 
-    def __init__(self, records: int = 200, wsdl_dir: str | None = None, host: str = "127.0.0.1"):
-        self.app = create_sim_app(records=records, wsdl_dir=wsdl_dir)
+    def __init__(self, records: int = 200, wsdl_dir: str | None = None, host: str = "127.0.0.1",
+                 sizes: dict[str, int] | None = None):
+        self.app = create_sim_app(records=records, wsdl_dir=wsdl_dir, sizes=sizes)
         self.state: SimState = self.app.extensions["psa_sim"]
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, 0, self.app, threaded=True)
