@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/psa_fetch.py [--records 50000] [--rounds 5]
 
-Starts the simulator in-process, then alternates the two passes (best of ``--rounds`` each,
+Starts the simulator in a subprocess (its work is not counted), then alternates the two passes (best of ``--rounds`` each,
 so neither pays for warm-up alone). Prints both times, the client pass's peak memory growth
 (tracemalloc: flat because pages stream), and last ``ratio=<client time / raw time>`` (goal ≤ 1.1).
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from wisesync.psa.connectwise_rest import PAGE_SIZE, ConnectWiseRestClient  # noqa: E402
 from wisesync.psa.http import OutboundPolicy  # noqa: E402
 from wisesync.simulator import demo  # noqa: E402
-from wisesync.simulator.server import RunningSim  # noqa: E402
+from benchmarks.simproc import simulator  # noqa: E402
 
 
 def client_pass(url: str) -> int:
@@ -56,8 +56,7 @@ def timed(fn, url: str) -> tuple[float, int]:
 
 
 def peak_growth(fn, url: str) -> int:
-    """Peak traced allocation growth in this process during ``fn`` (includes the in-process
-    simulator's page building, so compare with the raw pass rather than read it alone)."""
+    """Peak traced allocation growth in this process during ``fn``."""
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     fn(url)
@@ -71,15 +70,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with RunningSim(records=args.records) as sim:
+    with simulator(args.records) as url:
         client_times, raw_times = [], []
         for _ in range(args.rounds):
             for fn, times in ((raw_pass, raw_times), (client_pass, client_times)):
-                seconds, count = timed(fn, sim.url)
+                seconds, count = timed(fn, url)
                 assert count == args.records, f"{fn.__name__} fetched {count}, expected {args.records}"
                 times.append(seconds)
-        peak = peak_growth(client_pass, sim.url)
-        raw_peak = peak_growth(raw_pass, sim.url)
+        peak = peak_growth(client_pass, url)
+        raw_peak = peak_growth(raw_pass, url)
     client_best, raw_best = min(client_times), min(raw_times)
     print(f"records={args.records} page_size={PAGE_SIZE} rounds={args.rounds}")
     print(f"client: best {client_best:.2f}s  ({', '.join(f'{t:.2f}' for t in client_times)})")

@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,21 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SIM_CODE = """
-import logging, sys
-from werkzeug.serving import make_server
-from wisesync.simulator.server import create_sim_app
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
-port, products, companies, agreements = (int(x) for x in sys.argv[1:5])
-app = create_sim_app(records=products, sizes={"companies": companies, "agreements": agreements})
-make_server("127.0.0.1", port, app, threaded=True).serve_forever()
-"""
+from benchmarks.simproc import simulator  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss() -> int:
@@ -84,22 +69,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="pulls, each between two raw fetches")
     args = parser.parse_args()
 
-    port = free_port()
-    sim = subprocess.Popen([sys.executable, "-c", SIM_CODE, str(port), str(args.products),
-                            str(args.companies), str(args.agreements)], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/_sim/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+    with simulator(args.products, {"companies": args.companies, "agreements": args.agreements}) as base:
         run_benchmark(base, args)
-    finally:
-        sim.terminate()
-        sim.wait()
 
 
 def run_benchmark(base: str, args) -> None:
