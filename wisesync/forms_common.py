@@ -60,3 +60,8 @@ def add_field_error(form, error) -> None:
         form.form_errors.append(error.message)
     else:
         field.errors = list(field.errors or []) + [error.message]
+
+
+def form_status(form) -> int:
+    """The status for a rendered form: a form that was sent and comes back had bad input (400)."""
+    return 400 if form.is_submitted() else 200

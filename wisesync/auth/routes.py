@@ -10,7 +10,7 @@ from wisesync.auth.access import client_ip, safe_next
 from wisesync.companies.services import syncable_companies
 from wisesync.auth.forms import LoginForm, OwnPasswordForm, SetupForm
 from wisesync.extensions import db
-from wisesync.forms_common import add_field_error
+from wisesync.forms_common import add_field_error, form_status
 from wisesync.service_errors import FieldError
 
 bp = Blueprint("auth", __name__)
@@ -49,7 +49,7 @@ def setup():
             services.mark_logged_in(user, ip=client_ip(), how="setup")
             flash("Wise-Sync is set up. Next: add your accounting companies.", "success")
             return redirect(url_for("companies.index"))
-    return render_template("auth/setup.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("auth/setup.html", form=form), form_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,7 +66,7 @@ def login():
             form.form_errors.append(str(exc))
         else:
             return complete_login(user, request.args.get("next"))
-    return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 def complete_login(user, next_url: str | None):
@@ -107,4 +107,4 @@ def profile():
             login_user(current_user._get_current_object())  # new session version
             flash("Your password was changed. Other sessions were logged out.", "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("auth/profile.html", form=form), form_status(form)

@@ -8,7 +8,7 @@ from wisesync.auth.access import admin_required, client_ip, get_scoped_or_404
 from wisesync.companies import services
 from wisesync.companies.forms import CompanyForm
 from wisesync.companies.models import Company
-from wisesync.forms_common import add_field_error
+from wisesync.forms_common import add_field_error, form_status
 from wisesync.service_errors import FieldError
 
 bp = Blueprint("companies", __name__)
@@ -42,7 +42,7 @@ def new():
                   "of each user who should sync it.", "success")
             return redirect(url_for("companies.index"))
     return (render_template("companies/form.html", form=form, company=None),
-            400 if form.is_submitted() else 200)
+            form_status(form))
 
 
 @bp.route("/<int:company_id>", methods=["GET", "POST"])
@@ -63,4 +63,4 @@ def edit(company_id: int):
             return redirect(url_for("companies.index"))
     return (render_template("companies/form.html", form=form, company=company,
                             granted_users=services.users_granted(company)),
-            400 if form.is_submitted() else 200)
+            form_status(form))

@@ -16,7 +16,7 @@ from wisesync.auth.access import client_ip, get_scoped_or_404
 from wisesync.credentials import services
 from wisesync.credentials.forms import ApiMemberForm, AutotaskForm, MemberForm, TestForm
 from wisesync.credentials.models import KINDS
-from wisesync.forms_common import add_field_error
+from wisesync.forms_common import add_field_error, form_status
 from wisesync.service_errors import FieldError
 from wisesync.users.models import User
 from wisesync.users.sections import register_section
@@ -128,7 +128,7 @@ def _save(kind: str, user_id: int, values):
                 flash(f"Nothing changed in the {title} of {user.full_name}.", "info")
             return redirect(_back(user, kind))
     return render_template("credentials/form.html", user=user, section=section_view(user, kind, form),
-                           back_url=_back(user, kind)), 400 if form.is_submitted() else 200
+                           back_url=_back(user, kind)), form_status(form)
 
 
 def _test(kind: str, user_id: int):

@@ -95,7 +95,7 @@ def error_for_body(status: int, messages: list[str], entity: str, username: str,
                               "Wait for the hourly limit to reset; other integrations share it.",
                               **kw)
     if status == 405:
-        return PsaBadResponse(f"Autotask does not accept this kind of request here (HTTP 405).",
+        return PsaBadResponse("Autotask does not accept this kind of request here (HTTP 405).",
                               "Try again; if it persists, report it.", **kw)
     if status >= 500 and not messages:
         return PsaUnavailable(f"Autotask kept failing (HTTP {status}).",

@@ -17,7 +17,7 @@ from flask_login import confirm_login, current_user, login_required, login_user
 from wisesync.auth.access import admin_required, client_ip, get_scoped_or_404, safe_next
 from wisesync.auth.forms import LoginForm
 from wisesync.extensions import login_manager
-from wisesync.forms_common import add_field_error
+from wisesync.forms_common import add_field_error, form_status
 from wisesync.qlink import services
 from wisesync.qlink.forms import ButtonForm, ReauthForm
 from wisesync.qlink.policy import init_policy, mark_qlink_session, mark_reauthenticated
@@ -203,4 +203,4 @@ def reauth():
             return redirect(next_url)
         add_field_error(form, FieldError("password", "That is not your password."))
     return (render_template("qlink/reauth.html", form=form, next_url=next_url),
-            400 if form.is_submitted() else 200)
+            form_status(form))

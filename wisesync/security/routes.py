@@ -13,7 +13,7 @@ from flask_login import current_user, login_user, logout_user
 
 from wisesync.auth.access import admin_required, client_ip, safe_next
 from wisesync.auth.services import mark_logged_in
-from wisesync.forms_common import add_field_error
+from wisesync.forms_common import add_field_error, form_status
 from wisesync.security import services
 from wisesync.security.forms import AccountForm, ResetPasswordForm, ResetRequestForm, VerifyForm
 from wisesync.security.limits import apply_limits
@@ -40,9 +40,6 @@ def refuse_nul_characters():
                                "Remove it and send the form again.")
 
 
-def _status(form) -> int:
-    return 400 if form.is_submitted() else 200
-
 
 # ---------------------------------------------------------------- password reset
 
@@ -53,7 +50,7 @@ def reset_request():
         services.request_reset(form.email.data, ip=client_ip(), link_for=lambda token: url_for(
             "security.reset_password", token=token, _external=True))
         return render_template("security/reset_sent.html", email=form.email.data.strip())
-    return render_template("security/reset_request.html", form=form), _status(form)
+    return render_template("security/reset_request.html", form=form), form_status(form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -73,7 +70,7 @@ def reset_password(token: str):
         flash("Your password was changed and every session was logged out. Log in with the new "
               "password.", "success")
         return redirect(url_for("auth.login"))
-    return (render_template("security/reset_password.html", form=form, user=user), _status(form),
+    return (render_template("security/reset_password.html", form=form, user=user), form_status(form),
             TOKEN_PAGE_HEADERS)
 
 
@@ -116,7 +113,7 @@ def verify():
             mark_logged_in(user, ip=client_ip(), how="password + mailed code")
             return redirect(safe_next(next_url, url_for("auth.home")))
     return (render_template("security/verify.html", form=form, email=services.mask_email(user.email)),
-            _status(form))
+            form_status(form))
 
 
 @bp.post("/login/verify/resend")
@@ -149,7 +146,7 @@ def account():
         else:
             flash("Account settings saved.", "success")
             return redirect(url_for("security.account"))
-    return render_template("security/account.html", form=form, account=acct), _status(form)
+    return render_template("security/account.html", form=form, account=acct), form_status(form)
 
 
 @bp.get("/audit")

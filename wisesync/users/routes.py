@@ -10,7 +10,7 @@ from flask_login import current_user, login_user
 
 from wisesync.auth.access import admin_required, client_ip, get_scoped_or_404
 from wisesync.companies.services import list_companies
-from wisesync.forms_common import add_field_error
+from wisesync.forms_common import add_field_error, form_status
 from wisesync.service_errors import FieldError
 from wisesync.users import services
 from wisesync.users.listing import list_users
@@ -24,9 +24,6 @@ bp = Blueprint("users", __name__)
 def _me():
     return current_user._get_current_object()
 
-
-def _status(form) -> int:
-    return 400 if form.is_submitted() else 200
 
 
 def _profile(form) -> dict:
@@ -59,7 +56,7 @@ def new():
         else:
             flash(f"{user.full_name} was created and can log in as {user.username}.", "success")
             return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/new.html", form=form, companies=companies), _status(form)
+    return render_template("users/new.html", form=form, companies=companies), form_status(form)
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -80,7 +77,7 @@ def edit(user_id: int):
     return render_template(
         "users/edit.html", user=user, form=form, password_form=PasswordForm(formdata=None),
         links=services.active_payment_links(user), cannot_disable=services.why_not_disable(user, _me()),
-        sections=sections_for(user, current_user)), _status(form)
+        sections=sections_for(user, current_user)), form_status(form)
 
 
 @bp.route("/<int:user_id>/password", methods=["GET", "POST"])
@@ -96,7 +93,7 @@ def password(user_id: int):
         flash(f"The password of {user.full_name} was changed; their other sessions were logged out.",
               "success")
         return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/password.html", user=user, form=form), _status(form)
+    return render_template("users/password.html", user=user, form=form), form_status(form)
 
 
 @bp.route("/<int:user_id>/disable", methods=["GET", "POST"])
@@ -116,7 +113,7 @@ def disable(user_id: int):
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/disable.html", user=user, form=form,
                            links=services.active_payment_links(user),
-                           problem=services.why_not_disable(user, _me())), _status(form)
+                           problem=services.why_not_disable(user, _me())), form_status(form)
 
 
 @bp.post("/<int:user_id>/enable")
