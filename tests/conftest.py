@@ -93,6 +93,9 @@ def _config(database_url, instance_path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance_path),
         "SERVER_NAME": None,
+        # Off for page tests; the CSRF and throttling tests switch them back on.
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
     }
 
 

@@ -66,3 +66,12 @@ def test_migrations_match_the_models(app):
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_testing_mode_keeps_csrf_and_throttling_on(tmp_path):
+    """TESTING only makes pulls run in-process; security switches stay as in production."""
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "SECRET_KEY": "x", "WISESYNC_SECRETS_KEYS": ["x" * 43 + "="]})
+    assert app.config.get("WTF_CSRF_ENABLED", True) is True
+    assert app.config.get("RATELIMIT_ENABLED", True) is True
+    assert app.test_client().post("/login", data={"username": "a@b.example", "password": "x"}).status_code == 400

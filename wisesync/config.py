@@ -89,6 +89,9 @@ class Config:
     WISESYNC_SESSION_IDLE_MINUTES = 8 * 60
     WISESYNC_SESSION_MAX_HOURS = 7 * 24
     REDIS_URL = ""
+    # Explicit: Flask-Limiter otherwise inherits "enabled" from the last app bound to the shared
+    # limiter (config.setdefault(..., self.enabled)), so one app switching it off switched all.
+    RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "wisesync"
@@ -117,11 +120,14 @@ class Config:
 
 
 class TestingConfig(Config):
+    """``TESTING=True``: pulls run in-process and the local simulator may be called.
+
+    CSRF and throttling stay on, as in production; a test suite that wants them off says so
+    (this project's fixtures do, and switch them back on where they are under test)."""
+
     TESTING = True
-    WTF_CSRF_ENABLED = False  # page tests that check CSRF switch it back on
     WISESYNC_ALLOW_LOCAL_PSA = True
     WISESYNC_JOBS = "immediate"
-    RATELIMIT_ENABLED = False
 
 
 def load_config(app, overrides: dict | None = None) -> None:

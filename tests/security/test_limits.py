@@ -38,6 +38,17 @@ def test_login_posts_are_throttled_per_ip(client):
     assert other_ip.status_code == 302
 
 
+def test_successful_logins_and_good_qlinks_never_use_up_the_limit(client):
+    """An office behind one IP logs in all day; only refused attempts count."""
+    account = make_account()
+    make_admin(account)
+    user = make_user(account)
+    for _ in range(6):  # twice the limit of 3
+        response = client.post("/login", data={"username": user.username, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302
+        client.post("/logout")
+
+
 def test_reset_requests_are_throttled(client, mailbox):
     for _ in range(2):
         assert client.post("/reset-password", data={"email": "x@example.com"}).status_code == 200
@@ -96,9 +107,14 @@ def _worker(tmp_path, n, storage):
     from tests.conftest import SECRETS_KEY
     from wisesync.app import create_app
 
-    return create_app({"TESTING": True, "SECRET_KEY": "k", "WISESYNC_SECRETS_KEYS": [SECRETS_KEY],
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/w{n}.db",
-                       "INSTANCE_PATH": str(tmp_path), "RATELIMIT_STORAGE_URI": storage, **LIMITS})
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "k", "WISESYNC_SECRETS_KEYS": [SECRETS_KEY],
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/w{n}.db",
+                      "INSTANCE_PATH": str(tmp_path), "RATELIMIT_STORAGE_URI": storage, **LIMITS})
+    with app.app_context():
+        upgrade(revision="heads")
+    return app
 
 
 @pytest.mark.sqlite_only

@@ -39,16 +39,25 @@ RESET = _setting("WISESYNC_LIMIT_RESET")
 QLINK = _setting("WISESYNC_LIMIT_QLINK")
 CONNECTIVITY = _setting("WISESYNC_LIMIT_CONNECTIVITY")
 
-# endpoint → (limit, key function, methods); endpoints of features not installed are skipped.
+def failed(response) -> bool:
+    """Only refused attempts count: a wrong password (400) or a bad token (404).
+
+    Guessing is what the limit stops; an office behind one IP logging in all morning, or
+    opening a good QLink from the ConnectWise menu again and again, must never be locked out.
+    """
+    return response.status_code in (400, 401, 403, 404)
+
+
+# endpoint → (limit, key function, methods, count only failures).
 FIXED = {
-    "auth.login": (LOGIN, get_remote_address, ["POST"]),
-    "security.verify": (VERIFY, get_remote_address, ["POST"]),
-    "security.verify_resend": (VERIFY, get_remote_address, ["POST"]),
-    "security.reset_request": (RESET, get_remote_address, ["POST"]),
-    "security.reset_password": (RESET, get_remote_address, ["POST"]),
+    "auth.login": (LOGIN, get_remote_address, ["POST"], True),
+    "security.verify": (VERIFY, get_remote_address, ["POST"], True),
+    "security.verify_resend": (VERIFY, get_remote_address, ["POST"], False),
+    "security.reset_request": (RESET, get_remote_address, ["POST"], False),
+    "security.reset_password": (RESET, get_remote_address, ["POST"], False),
     # Other places that check a password: the QLink password step and the own-password change.
-    "qlink.reauth": (LOGIN, get_remote_address, ["POST"]),
-    "auth.profile": (LOGIN, user_or_ip, ["POST"]),
+    "qlink.reauth": (LOGIN, get_remote_address, ["POST"], True),
+    "auth.profile": (LOGIN, user_or_ip, ["POST"], True),
 }
 
 
@@ -60,13 +69,15 @@ def limited_endpoints(app: Flask) -> dict[str, tuple]:
         if endpoint in found:
             continue
         if rule.rule.startswith(("/q/", "/a/")):
-            found[endpoint] = (QLINK, get_remote_address, None)
+            found[endpoint] = (QLINK, get_remote_address, None, True)
         elif "POST" in methods and (rule.rule.endswith("/test") or endpoint.startswith("integrations.")):
-            found[endpoint] = (CONNECTIVITY, user_or_ip, ["POST"])
+            # Each test or save calls the PSA: every one counts.
+            found[endpoint] = (CONNECTIVITY, user_or_ip, ["POST"], False)
     return found
 
 
 def apply_limits(app: Flask) -> None:
-    for endpoint, (limit, key, methods) in limited_endpoints(app).items():
+    for endpoint, (limit, key, methods, failures_only) in limited_endpoints(app).items():
         view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(limit, key_func=key, methods=methods)(view)
+        app.view_functions[endpoint] = limiter.limit(
+            limit, key_func=key, methods=methods, deduct_when=failed if failures_only else None)(view)
