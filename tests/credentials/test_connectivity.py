@@ -7,7 +7,7 @@ from tests.builders import make_admin, make_user
 from tests.credentials.conftest import point_at_sim
 from tests.credentials.helpers import API, AUTOTASK, MEMBER, checklist, page
 from wisesync.audit.models import AuditEvent
-from wisesync.credentials import services
+from wisesync.credentials import connectivity
 from wisesync.credentials.models import PsaCredential
 from wisesync.extensions import db
 from wisesync.integrations.models import IntegrationSettings
@@ -69,7 +69,7 @@ def test_missing_member_id_never_reaches_the_psa_and_names_the_fields(client, lo
     def refuse(*args, **kwargs):
         raise AssertionError("the SOAP client must not even be built without a member ID")
 
-    monkeypatch.setattr(services, "ConnectWiseSoapClient", refuse)
+    monkeypatch.setattr(connectivity, "ConnectWiseSoapClient", refuse)
     login(admin)
     response = client.post(f"/users/{member.id}/connectwise/test")
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tests.builders import make_account, make_user
-from wisesync.credentials import services
+from wisesync.credentials import connectivity, services
 from wisesync.credentials.models import PsaCredential
 from wisesync.crypto import decrypt
 from wisesync.extensions import db
@@ -38,7 +38,7 @@ def test_secret_is_stored_encrypted_and_blank_keeps_it(app, member, admin):
 
 def test_changing_credentials_forgets_the_old_test_result(app, member, admin, sim_faults):
     services.save_member(member, member_id="jsmith", password=demo.CW_MEMBER_PASSWORD, actor=admin)
-    services.run_connection_test(member, "connectwise", actor=admin)
+    connectivity.run_connection_test(member, "connectwise", actor=admin)
     assert services.view_state(member, "connectwise")["report"].connected
     services.save_member(member, member_id="jdoe", password=None, actor=admin)
     assert services.view_state(member, "connectwise")["report"] is None

@@ -12,7 +12,7 @@ def register_cli(app) -> None:
     @app.cli.command("rotate-secrets")
     def rotate_secrets_command() -> None:
         """Re-encrypt every stored PSA secret with the first key of WISESYNC_SECRETS_KEYS."""
-        from wisesync.credentials.services import RotationFailed, rotate_secrets
+        from wisesync.credentials.rotation import RotationFailed, rotate_secrets
 
         try:
             counts = rotate_secrets()

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from wisesync.auth.access import client_ip, get_scoped_or_404
-from wisesync.credentials import services
+from wisesync.credentials import connectivity, services
 from wisesync.credentials.forms import ApiMemberForm, AutotaskForm, MemberForm, TestForm
 from wisesync.credentials.models import KINDS
 from wisesync.forms_common import add_field_error, form_status
@@ -135,7 +135,7 @@ def _test(kind: str, user_id: int):
     user = _target(user_id, kind)
     if not TestForm().validate_on_submit():
         abort(400)
-    services.run_connection_test(user, kind, actor=_me(), ip=client_ip())
+    connectivity.run_connection_test(user, kind, actor=_me(), ip=client_ip())
     # Answered on the user's PSA sections (no redirect), so the checklist is the response itself.
     return render_template("credentials/page.html", user=user, sections=_sections(user, tested=kind))
 
