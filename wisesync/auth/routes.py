@@ -74,7 +74,7 @@ def complete_login(user, next_url: str | None):
     requires two-factor login (then nobody is logged in until the code is right)."""
     logout_user()
     from wisesync.security import routes as security  # the 2FA step lives with account security
-    from wisesync.security.services import two_factor_required
+    from wisesync.security.two_factor import two_factor_required
 
     if two_factor_required(user):
         return security.begin_second_factor(user, next_url)

@@ -14,7 +14,7 @@ from flask_login import current_user, login_user, logout_user
 from wisesync.auth.access import admin_required, client_ip, safe_next
 from wisesync.auth.services import mark_logged_in
 from wisesync.forms_common import add_field_error, form_status
-from wisesync.security import services
+from wisesync.security import services, two_factor
 from wisesync.security.forms import AccountForm, ResetPasswordForm, ResetRequestForm, VerifyForm
 from wisesync.security.limits import apply_limits
 from wisesync.service_errors import FieldError
@@ -80,13 +80,13 @@ def begin_second_factor(user, next_url: str | None):
     """Called by the login view once the password is right and the account requires 2FA.
 
     Not logged in yet: the session only holds the id of this attempt."""
-    session[PENDING] = services.start_challenge(user, ip=client_ip())
+    session[PENDING] = two_factor.start_challenge(user, ip=client_ip())
     session[PENDING_NEXT] = safe_next(next_url, url_for("auth.home"))
     return redirect(url_for("security.verify"))
 
 
 def _attempt_over(message: str):
-    services.abandon_challenge(session.pop(PENDING, None))
+    two_factor.abandon_challenge(session.pop(PENDING, None))
     session.pop(PENDING_NEXT, None)
     flash(message, "error")
     return redirect(url_for("auth.login"))
@@ -95,14 +95,14 @@ def _attempt_over(message: str):
 @bp.route("/login/verify", methods=["GET", "POST"])
 def verify():
     try:
-        user = services.pending_user(session.get(PENDING))
-    except services.ChallengeFailed as exc:
+        user = two_factor.pending_user(session.get(PENDING))
+    except two_factor.ChallengeFailed as exc:
         return _attempt_over(exc.message)
     form = VerifyForm()
     if form.validate_on_submit():
         try:
-            user = services.verify_code(session.get(PENDING), form.code.data, ip=client_ip())
-        except services.ChallengeFailed as exc:
+            user = two_factor.verify_code(session.get(PENDING), form.code.data, ip=client_ip())
+        except two_factor.ChallengeFailed as exc:
             if exc.dead:
                 return _attempt_over(exc.message)
             form.code.errors = [exc.message]
@@ -112,17 +112,17 @@ def verify():
             login_user(user)
             mark_logged_in(user, ip=client_ip(), how="password + mailed code")
             return redirect(safe_next(next_url, url_for("auth.home")))
-    return (render_template("security/verify.html", form=form, email=services.mask_email(user.email)),
+    return (render_template("security/verify.html", form=form, email=two_factor.mask_email(user.email)),
             form_status(form))
 
 
 @bp.post("/login/verify/resend")
 def verify_resend():
     try:
-        services.resend_code(session.get(PENDING), ip=client_ip())
-    except services.ChallengeFailed as exc:
+        two_factor.resend_code(session.get(PENDING), ip=client_ip())
+    except two_factor.ChallengeFailed as exc:
         return _attempt_over(exc.message)
-    except services.ResendRefused as exc:
+    except two_factor.ResendRefused as exc:
         flash(str(exc), "warning")
     else:
         flash("A new code is on its way. The previous code no longer works.", "info")
