@@ -97,7 +97,7 @@ def start_portal(database_url: str, workers: int, instance: Path):
            "WISESYNC_SECRETS_KEYS": Fernet.generate_key().decode(),
            "WISESYNC_INSTANCE_PATH": str(instance), "FLASK_APP": "wsgi",
            "WISESYNC_LIMIT_LOGIN": "100000 per minute"}
-    subprocess.run([str(BIN / "flask"), "db", "upgrade", "heads"], cwd=ROOT, env=env, check=True,
+    subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     log = open(instance / "gunicorn.log", "w")
     proc = subprocess.Popen(

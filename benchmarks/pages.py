@@ -51,7 +51,7 @@ def build_app(folder: Path):
         "RATELIMIT_ENABLED": False,
     })
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
     return app
 
 

@@ -93,7 +93,7 @@ def run_benchmark(base: str, args) -> None:
     import logging
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         raws, pulls, growths, pulled = [raw_fetch(base)[0]], [], [], 0
         for round_no in range(args.rounds):
             # A fresh account each round, so every pull inserts (the first pull's real work).

@@ -78,7 +78,7 @@ def _schema(database_url, tmp_path_factory):
 
     app = create_app(_config(database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         from wisesync.extensions import db
 
         db.engine.dispose()

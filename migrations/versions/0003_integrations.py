@@ -1,7 +1,7 @@
 """Integration settings, sync runs, pulled PSA customers, agreements and products
 
 Revision ID: 0003_integrations
-Revises: 0001_initial
+Revises: 0002_user_credentials
 Create Date: 2026-11-22
 
 One row of integration settings per account (secrets encrypted), sync runs with a partial
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_integrations'
-down_revision = '0001_initial'
+down_revision = '0002_user_credentials'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """QLinks and account QLinks: hashed login-by-token URLs for ConnectWise menu entries.
 
 Revision ID: 0004_qlinks
-Revises: 0001_initial
+Revises: 0003_integrations
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0004_qlinks"
-down_revision = "0001_initial"
+down_revision = '0003_integrations'
 branch_labels = None
 depends_on = None
 

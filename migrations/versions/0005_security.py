@@ -1,7 +1,7 @@
 """Password-reset tokens and pending 2FA logins (hashes only)
 
 Revision ID: 0005_security
-Revises: 0001_initial
+Revises: 0004_qlinks
 Create Date: 2026-11-22
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_security'
-down_revision = '0001_initial'
+down_revision = '0004_qlinks'
 branch_labels = None
 depends_on = None
 

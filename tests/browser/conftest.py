@@ -86,7 +86,7 @@ def live_portal(tmp_path):
             **(env or {}),
         }
         bin_dir = Path(sys.executable).parent
-        subprocess.run([str(bin_dir / "flask"), "db", "upgrade", "heads"], cwd=ROOT, env=full_env,
+        subprocess.run([str(bin_dir / "flask"), "db", "upgrade"], cwd=ROOT, env=full_env,
                        check=True, capture_output=True)
         log = open(instance / "server.log", "w")
         proc = subprocess.Popen(

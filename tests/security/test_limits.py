@@ -113,7 +113,7 @@ def _worker(tmp_path, n, storage):
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/w{n}.db",
                       "INSTANCE_PATH": str(tmp_path), "RATELIMIT_STORAGE_URI": storage, **LIMITS})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
     return app
 
 
