@@ -30,6 +30,11 @@ class SecretField(PasswordField):
     widget = SecretInput()
 
 
+def strip(value):
+    """Field filter: surrounding spaces are never part of a name, code or key."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def min_password_length(form, field) -> None:
     """Minimum length from ``WISESYNC_PASSWORD_MIN_LENGTH``, checked only on a submitted value."""
     minimum = current_app.config["WISESYNC_PASSWORD_MIN_LENGTH"]

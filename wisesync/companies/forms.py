@@ -5,9 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+from wisesync.forms_common import strip
 
 
 class CompanyForm(FlaskForm):

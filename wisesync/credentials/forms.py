@@ -10,16 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import Email, Length, Optional, ValidationError
 
-from wisesync.forms_common import SECRET_FIELD_ATTRS, SecretField, min_password_length
+from wisesync.forms_common import SECRET_FIELD_ATTRS, SecretField, min_password_length, strip
 
 KEEP = "Leave blank to keep the current value."
 # Public values sit next to secrets in the same small form: keep managers off them too.
 PUBLIC_FIELD_ATTRS = {"autocomplete": "off", "data-lpignore": "true", "data-1p-ignore": "true",
                       "data-form-type": "other", "spellcheck": "false"}
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def matches(other: str, message: str):

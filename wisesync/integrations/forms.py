@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from wisesync.forms_common import SECRET_FIELD_ATTRS, SecretField
+from wisesync.forms_common import SECRET_FIELD_ATTRS, SecretField, strip
 from wisesync.psa.connectwise_common import CLOUD_SITES, resolve_site
 from wisesync.psa.errors import PsaConfigError
 
@@ -17,10 +17,6 @@ REGION_CHOICES = [("na", "North America (api-na.myconnectwise.net)"),
                   ("aus", "Australia, Sydney (api-aus.myconnectwise.net)"),
                   ("za", "South Africa (api-za.myconnectwise.net)"),
                   ("self", "Self-hosted — enter the host below")]
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class ConnectWiseSettingsForm(FlaskForm):

@@ -9,15 +9,11 @@ from wtforms import EmailField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from wisesync.forms_common import new_password_fields
+from wisesync.forms_common import new_password_fields, strip
 from wisesync.users.models import ROLE_LABELS
 
 VALID_EMAIL = "Enter a valid email address, like name@example.com."
 NOT_OUR_COMPANY = "Choose companies from this account's list."
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class MultiCheckboxField(SelectMultipleField):
