@@ -38,6 +38,11 @@ def get_scoped_or_404(model, object_id: int):
     return obj
 
 
+def current_actor():
+    """The logged-in user as a plain object, for services that record who did what."""
+    return current_user._get_current_object()
+
+
 def client_ip() -> str:
     return request.remote_addr or ""
 

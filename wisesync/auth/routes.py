@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import text
 
 from wisesync.auth import services
-from wisesync.auth.access import client_ip, safe_next
+from wisesync.auth.access import client_ip, current_actor, safe_next
 from wisesync.companies.services import syncable_companies
 from wisesync.auth.forms import LoginForm, OwnPasswordForm, SetupForm
 from wisesync.extensions import db
@@ -87,7 +87,7 @@ def complete_login(user, next_url: str | None):
 def logout():
     """Logging out ends every session of the user (other browsers, QLink frames) too."""
     if current_user.is_authenticated:
-        services.end_all_sessions(current_user._get_current_object(), ip=client_ip())
+        services.end_all_sessions(current_actor(), ip=client_ip())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -104,7 +104,7 @@ def profile():
         except FieldError as exc:
             add_field_error(form, exc)
         else:
-            login_user(current_user._get_current_object())  # new session version
+            login_user(current_actor())  # new session version
             flash("Your password was changed. Other sessions were logged out.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form), form_status(form)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from wisesync.auth.access import client_ip, get_scoped_or_404
+from wisesync.auth.access import client_ip, current_actor, get_scoped_or_404
 from wisesync.credentials import connectivity, services
 from wisesync.credentials.forms import ApiMemberForm, AutotaskForm, MemberForm, TestForm
 from wisesync.credentials.models import KINDS
@@ -43,9 +43,6 @@ REVEAL_LABELS = {
     "autotask": ("Set Autotask password", "Change Autotask password"),
 }
 
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _target(user_id: int, kind: str | None = None) -> User:
@@ -135,7 +132,7 @@ def _test(kind: str, user_id: int):
     user = _target(user_id, kind)
     if not TestForm().validate_on_submit():
         abort(400)
-    connectivity.run_connection_test(user, kind, actor=_me(), ip=client_ip())
+    connectivity.run_connection_test(user, kind, actor=current_actor(), ip=client_ip())
     # Answered on the user's PSA sections (no redirect), so the checklist is the response itself.
     return render_template("credentials/page.html", user=user, sections=_sections(user, tested=kind))
 
@@ -145,7 +142,7 @@ def _test(kind: str, user_id: int):
 def connectwise(user_id: int):
     return _save("connectwise", user_id, lambda user, form: services.save_member(
         user, member_id=form.cw_member_id.data, password=form.cw_member_password.data,
-        actor=_me(), ip=client_ip()))
+        actor=current_actor(), ip=client_ip()))
 
 
 @bp.route("/<int:user_id>/connectwise-api", methods=["GET", "POST"])
@@ -153,7 +150,7 @@ def connectwise(user_id: int):
 def connectwise_api(user_id: int):
     return _save("connectwise-api", user_id, lambda user, form: services.save_api_member(
         user, public_key=form.cw_public_key.data, private_key=form.cw_private_key.data,
-        is_primary=form.cw_is_primary.data, actor=_me(), ip=client_ip()))
+        is_primary=form.cw_is_primary.data, actor=current_actor(), ip=client_ip()))
 
 
 @bp.route("/<int:user_id>/autotask", methods=["GET", "POST"])
@@ -161,7 +158,7 @@ def connectwise_api(user_id: int):
 def autotask(user_id: int):
     return _save("autotask", user_id, lambda user, form: services.save_autotask(
         user, username=form.at_username.data, password=form.at_password.data,
-        actor=_me(), ip=client_ip()))
+        actor=current_actor(), ip=client_ip()))
 
 
 @bp.post("/<int:user_id>/connectwise/test")

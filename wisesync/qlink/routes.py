@@ -14,7 +14,7 @@ from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render
                    request, session, url_for)
 from flask_login import confirm_login, current_user, login_required, login_user
 
-from wisesync.auth.access import admin_required, client_ip, get_scoped_or_404, safe_next
+from wisesync.auth.access import admin_required, client_ip, current_actor, get_scoped_or_404, safe_next
 from wisesync.auth.forms import LoginForm
 from wisesync.extensions import login_manager
 from wisesync.forms_common import add_field_error, form_status
@@ -57,9 +57,6 @@ def token_pages_are_private(response):
     return response
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
 
 def _require_qlinks() -> None:
     if not services.qlinks_available(current_user.account):
@@ -77,7 +74,7 @@ def generate(user_id: int):
     if not user.enabled:
         flash(f"{user.full_name} is disabled; enable them before generating a QLink.", "error")
         return redirect(url_for("users.edit", user_id=user.id))
-    token = services.generate_qlink(user, actor=_me(), ip=client_ip())
+    token = services.generate_qlink(user, actor=current_actor(), ip=client_ip())
     return render_template("qlink/generated.html", kind="user", user=user,
                            url=url_for("qlink.use", token=token, _external=True))
 
@@ -87,7 +84,7 @@ def generate(user_id: int):
 def revoke(user_id: int):
     _require_qlinks()
     user = get_scoped_or_404(User, user_id)
-    if services.revoke_qlink(user, actor=_me(), ip=client_ip()):
+    if services.revoke_qlink(user, actor=current_actor(), ip=client_ip()):
         flash(f"The QLink of {user.full_name} was revoked and stopped working.", "success")
     else:
         flash(f"{user.full_name} had no QLink.", "info")
@@ -107,7 +104,7 @@ def admin():
 @admin_required
 def generate_account():
     _require_qlinks()
-    token = services.generate_account_qlink(current_user.account, actor=_me(), ip=client_ip())
+    token = services.generate_account_qlink(current_user.account, actor=current_actor(), ip=client_ip())
     return render_template("qlink/generated.html", kind="account", user=None,
                            url=url_for("qlink.open_account", token=token, _external=True))
 
@@ -116,7 +113,7 @@ def generate_account():
 @admin_required
 def revoke_account():
     _require_qlinks()
-    if services.revoke_account_qlink(current_user.account, actor=_me(), ip=client_ip()):
+    if services.revoke_account_qlink(current_user.account, actor=current_actor(), ip=client_ip()):
         flash("The account QLink was revoked and stopped working.", "success")
     else:
         flash("There was no account QLink.", "info")
@@ -197,7 +194,7 @@ def reauth():
     form = ReauthForm()
     next_url = safe_next(request.args.get("next"), url_for("auth.home"))
     if form.validate_on_submit():
-        if services.confirm_password(_me(), form.password.data, ip=client_ip()):
+        if services.confirm_password(current_actor(), form.password.data, ip=client_ip()):
             mark_reauthenticated()
             confirm_login()
             return redirect(next_url)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from wisesync.auth.access import admin_required, client_ip, get_scoped_or_404
+from wisesync.auth.access import admin_required, client_ip, current_actor, get_scoped_or_404
 from wisesync.companies.services import list_companies
 from wisesync.forms_common import add_field_error, form_status
 from wisesync.service_errors import FieldError
@@ -20,9 +20,6 @@ from wisesync.users.sections import sections_for
 
 bp = Blueprint("users", __name__)
 
-
-def _me():
-    return current_user._get_current_object()
 
 
 
@@ -50,7 +47,7 @@ def new():
     if form.validate_on_submit():
         try:
             user = services.create_user(current_user.account_id, password=form.password.data,
-                                        actor=_me(), ip=client_ip(), **_profile(form))
+                                        actor=current_actor(), ip=client_ip(), **_profile(form))
         except FieldError as exc:
             add_field_error(form, exc)
         else:
@@ -67,7 +64,7 @@ def edit(user_id: int):
     form.companies.choices = company_choices(list_companies(current_user.account_id))
     if form.validate_on_submit():
         try:
-            changes = services.update_user(user, actor=_me(), ip=client_ip(), **_profile(form))
+            changes = services.update_user(user, actor=current_actor(), ip=client_ip(), **_profile(form))
         except FieldError as exc:
             add_field_error(form, exc)
         else:
@@ -76,7 +73,8 @@ def edit(user_id: int):
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template(
         "users/edit.html", user=user, form=form, password_form=PasswordForm(formdata=None),
-        links=services.active_payment_links(user), cannot_disable=services.why_not_disable(user, _me()),
+        links=services.active_payment_links(user),
+        cannot_disable=services.why_not_disable(user, current_actor()),
         sections=sections_for(user, current_user)), form_status(form)
 
 
@@ -87,7 +85,7 @@ def password(user_id: int):
     user = get_scoped_or_404(User, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
-        services.change_password(user, form.password.data, actor=_me(), ip=client_ip())
+        services.change_password(user, form.password.data, actor=current_actor(), ip=client_ip())
         if user.id == current_user.id:
             login_user(user)  # the new session version, so this session carries on
         flash(f"The password of {user.full_name} was changed; their other sessions were logged out.",
@@ -104,7 +102,7 @@ def disable(user_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            links = services.disable_user(user, actor=_me(), ip=client_ip())
+            links = services.disable_user(user, actor=current_actor(), ip=client_ip())
         except FieldError as exc:
             form.form_errors.append(exc.message)
         else:
@@ -113,14 +111,14 @@ def disable(user_id: int):
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/disable.html", user=user, form=form,
                            links=services.active_payment_links(user),
-                           problem=services.why_not_disable(user, _me())), form_status(form)
+                           problem=services.why_not_disable(user, current_actor())), form_status(form)
 
 
 @bp.post("/<int:user_id>/enable")
 @admin_required
 def enable(user_id: int):
     user = get_scoped_or_404(User, user_id)
-    if services.enable_user(user, actor=_me(), ip=client_ip()):
+    if services.enable_user(user, actor=current_actor(), ip=client_ip()):
         flash(f"{user.full_name} is enabled and can log in again. Wise-Pay links that stopped when "
               "they were disabled stay inactive: configure a new link.", "success")
     else:
