@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 from wisesync.psa.autotask_errors import (RIGHTS, auth_error, error_for_body, error_messages,
                                           zone_error)
 from wisesync.psa.errors import (PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
-                                 PsaUnavailable)
+                                 PsaUnavailable, scrub)
 from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
 from wisesync.psa.report import Check, ConnectionReport
 
@@ -83,7 +83,7 @@ class AutotaskRestClient:
                 response = self._http.request("GET", url, retry_5xx=False, headers=self._headers())
             if response.status_code != 200:
                 raise zone_error(self.username, response.status_code,
-                                 self._scrub(" ".join(error_messages(response))))
+                                 scrub(" ".join(error_messages(response)), self._secret))
             zone = json_body(response, SERVICE)
             if not isinstance(zone, dict) or not zone.get("url"):
                 raise zone_error(self.username, response.status_code, "no zone URL in the answer")
@@ -127,11 +127,8 @@ class AutotaskRestClient:
             return body
         if response.status_code == 401 and not messages:
             raise auth_error(self.username)
-        raise error_for_body(response.status_code, [self._scrub(m) for m in messages], entity,
+        raise error_for_body(response.status_code, [scrub(m, self._secret) for m in messages], entity,
                              self.username, self.integration_code)
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._secret, "••••") if self._secret else text
 
     # -- queries --------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import requests
 from wisesync.psa.connectwise_common import resolve_site
 from wisesync.psa.connectwise_rights import RIGHTS, right_for_path
 from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
-                                 PsaPermissionError, PsaUnavailable)
+                                 PsaPermissionError, PsaUnavailable, scrub)
 from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
 from wisesync.psa.report import Check, ConnectionReport
 
@@ -274,9 +274,7 @@ class ConnectWiseRestClient:
                        status=status, psa_message=psa_message)
 
     def _scrub(self, text: str | None) -> str:
-        for secret in self._secrets:
-            text = (text or "").replace(secret, "[hidden]")
-        return (text or "")[:500]
+        return scrub(text, *self._secrets)[:500]  # ConnectWise bodies can be long
 
 
 def _normal_codebase(value: str) -> str:

@@ -13,7 +13,7 @@ import zeep.exceptions
 from lxml import etree
 
 from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
-                                 PsaPermissionError, PsaUnavailable)
+                                 PsaPermissionError, PsaUnavailable, scrub)
 
 ACCOUNTING_RIGHT = "Accounting Interface"
 _MEMBER_FIX = ("Enter the Member ID (the ConnectWise username of the member, e.g. jsmith) and the "
@@ -85,11 +85,6 @@ def from_fault(message: str, code: str, member_id: str) -> PsaError:
                     psa_message=message)
 
 
-def _scrub(text: str | None, secret: str) -> str:
-    text = text or ""
-    return text.replace(secret, "••••") if secret else text
-
-
 @contextmanager
 def mapped(operation: str, member_id: str, password: str, address: str):
     """Turn zeep's exceptions raised inside the block into ``PsaError``s."""
@@ -99,7 +94,7 @@ def mapped(operation: str, member_id: str, password: str, address: str):
     except PsaError:
         raise
     except zeep.exceptions.Fault as exc:
-        raise from_fault(_scrub(exc.message, password), exc.code or "", member_id) from None
+        raise from_fault(scrub(exc.message, password), exc.code or "", member_id) from None
     except zeep.exceptions.TransportError as exc:
         status = exc.status_code
         if status == 200:
@@ -121,7 +116,7 @@ def mapped(operation: str, member_id: str, password: str, address: str):
             f"ConnectWise at {host} answered {operation} with XML that cannot be read.",
             "Try again; if it persists, contact support.") from exc
     except (zeep.exceptions.ValidationError, TypeError) as exc:
-        detail = _scrub(getattr(exc, "message", None) or str(exc), password)
+        detail = scrub(getattr(exc, "message", None) or str(exc), password)
         raise PsaConfigError(f"The {operation} request could not be built: {detail}",
                              "Check the arguments against the WSDL.") from None
     except zeep.exceptions.Error as exc:

@@ -5,6 +5,16 @@
 from __future__ import annotations
 
 
+def scrub(text: str | None, *secrets: str) -> str:
+    """``text`` with every non-empty secret replaced by ``••••``: the PSA's own words may echo
+    what was sent, and they end up in messages, logs and audit details."""
+    text = text or ""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "••••")
+    return text
+
+
 class PsaError(Exception):
     """Base class. ``explanation`` says what happened, ``fix`` what to do about it."""
 
