@@ -5,6 +5,9 @@ encrypted with the newest key and decrypted with any of them.
 """
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
@@ -41,3 +44,13 @@ def rotate(token: str, keys: list[str] | None = None) -> str:
         return _fernet(keys).rotate(token.encode()).decode()
     except InvalidToken as exc:
         raise SecretUnreadable() from exc
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a bearer token (QLink, password reset): only this is stored, never the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def secret_state(set_at: datetime | None) -> str:
+    """How a stored secret shows on a page (DESIGN §3): its date, never its value."""
+    return f"•••• set on {set_at.day} {set_at:%b %Y}" if set_at else "Not set"

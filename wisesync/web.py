@@ -30,6 +30,10 @@ def init_web(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    from wisesync.crypto import secret_state
+
+    app.jinja_env.filters["secret_state"] = secret_state
+
     @app.template_filter("text")
     def text(value) -> Markup:
         """Escape for an HTML text node but keep apostrophes readable ("don't", not "don&#39;t").

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from wisesync.audit.services import record
 from wisesync.credentials.models import KINDS, PsaCredential
-from wisesync.crypto import encrypt
+from wisesync.crypto import encrypt, secret_state
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
 from wisesync.psa.report import ConnectionReport
@@ -165,10 +165,6 @@ def save_api_member(user, *, public_key: str, private_key: str | None, is_primar
 
 # -- what the page shows -----------------------------------------------------------------------
 
-def set_on(when: datetime | None) -> str:
-    return f"•••• set on {when.day} {when:%b %Y}" if when else "Not set"
-
-
 def ago(when: datetime | None, now: datetime | None = None) -> str:
     if when is None:
         return ""
@@ -200,7 +196,7 @@ def view_state(user, kind: str) -> dict:
         "title": KINDS[kind][0],
         "login": cred.login if cred else "",
         "secret_set": bool(cred and cred.secret_enc),
-        "secret_state": set_on(cred.secret_set_at if cred and cred.secret_enc else None),
+        "secret_state": secret_state(cred.secret_set_at if cred and cred.secret_enc else None),
         "is_primary": bool(cred and cred.is_primary),
         "report": report,
         "tested_at": cred.last_tested_at if cred else None,

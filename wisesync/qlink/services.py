@@ -7,7 +7,6 @@ revoked or belongs to a disabled user; callers answer all of those with the same
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wisesync.accounts.models import Account
 from wisesync.audit.services import record
+from wisesync.crypto import hash_token
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
 from wisesync.passwords import verify_password
@@ -34,10 +34,6 @@ def qlinks_available(account: Account) -> bool:
 
 def new_token(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _matches(stored: str, token: str, prefix: str) -> bool:

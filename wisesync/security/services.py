@@ -6,7 +6,6 @@ in memory and in the mail; the database keeps hashes.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from typing import Callable
@@ -18,6 +17,7 @@ from wisesync.accounts.models import TWO_FACTOR_MODES, Account
 from wisesync.audit.models import AuditEvent
 from wisesync.audit.services import record
 from wisesync.auth.services import set_password
+from wisesync.crypto import hash_token
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
 from wisesync.security.mail import send_mail
@@ -27,10 +27,6 @@ from wisesync.users.models import User
 
 RESET_TTL = timedelta(minutes=30)
 RESETS_PER_HOUR = 3  # per user: more requests get the same answer but no mail (no mail-bombing)
-
-
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- password reset
@@ -70,7 +66,7 @@ def request_reset(email: str, *, ip: str, link_for: Callable[[str], str]) -> Non
         return
     token = secrets.token_urlsafe(32)  # 256 bits
     db.session.add(PasswordReset(account_id=user.account_id, user_id=user.id,
-                                 token_hash=_sha256(token), expires_at=utcnow() + RESET_TTL, ip=ip))
+                                 token_hash=hash_token(token), expires_at=utcnow() + RESET_TTL, ip=ip))
     record("password.reset_requested", account_id=user.account_id, target=user, ip=ip,
            detail="Reset link mailed (valid 30 minutes)")
     db.session.commit()
@@ -83,7 +79,7 @@ def request_reset(email: str, *, ip: str, link_for: Callable[[str], str]) -> Non
 
 
 def _reset_row(token: str) -> PasswordReset:
-    row = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _sha256(token or "")))
+    row = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token or "")))
     if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.enabled:
         raise ResetLinkInvalid(INVALID_LINK)
     return row
