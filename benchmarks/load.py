@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,11 +36,8 @@ PASSWORD = "Load-Test-Pass-1"
 USER_PAGES = ["/", "/psa/customers", "/profile", "/psa/products"]
 ADMIN_PAGES = USER_PAGES + ["/users/", "/companies/", "/audit"]
 
+from benchmarks.simproc import free_port  # noqa: E402
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def postgres_database(admin_url: str) -> str:
