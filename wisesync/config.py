@@ -104,6 +104,15 @@ class Config:
     WISESYNC_LIMIT_CONNECTIVITY = "10 per minute"
     WISESYNC_MAIL_BACKGROUND = True  # send mail off the request thread
     WISESYNC_JOBS = "embedded"  # embedded (SQLite huey) | redis | immediate (tests)
+    # The external base URL (https://wisesync.example.com): links that leave the request —
+    # mail, QLinks to copy, OAuth redirect URIs — are built from it, never from the Host header.
+    WISESYNC_PUBLIC_URL = ""
+    # Xero (DESIGN §10.8): the self-hoster's own Xero app; endpoints overridable for the simulator.
+    WISESYNC_XERO_CLIENT_ID = ""
+    WISESYNC_XERO_CLIENT_SECRET = ""
+    WISESYNC_XERO_AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
+    WISESYNC_XERO_IDENTITY_URL = "https://identity.xero.com"
+    WISESYNC_XERO_API_URL = "https://api.xero.com"
     MAIL_SERVER = ""
     MAIL_PORT = 25
     MAIL_USERNAME = ""
@@ -162,6 +171,10 @@ def load_config(app, overrides: dict | None = None) -> None:
                 "WISESYNC_LIMIT_QLINK", "WISESYNC_LIMIT_CONNECTIVITY"):
         c[key] = env.get(key) or c[key]
     c["MAIL_USE_TLS"] = _flag("MAIL_USE_TLS", c["MAIL_USE_TLS"])
+    c["WISESYNC_PUBLIC_URL"] = (env.get("WISESYNC_PUBLIC_URL") or c["WISESYNC_PUBLIC_URL"]).rstrip("/")
+    for key in ("WISESYNC_XERO_CLIENT_ID", "WISESYNC_XERO_CLIENT_SECRET", "WISESYNC_XERO_AUTHORIZE_URL",
+                "WISESYNC_XERO_IDENTITY_URL", "WISESYNC_XERO_API_URL"):
+        c[key] = env.get(key) or c[key]
     c.update(overrides)
 
     if not c.get("SECRET_KEY"):
