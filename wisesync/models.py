@@ -8,4 +8,5 @@ from wisesync.jobs import models as _jobs  # noqa: F401
 from wisesync.psadata import models as _psadata  # noqa: F401
 from wisesync.qlink import models as _qlink  # noqa: F401
 from wisesync.security import models as _security  # noqa: F401
+from wisesync.transactions import models as _transactions  # noqa: F401
 from wisesync.users.models import PaymentLink, User, user_companies  # noqa: F401
