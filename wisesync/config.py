@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -48,6 +49,28 @@ def parse_embed_origins(raw: str) -> list[str]:
                              "https://na.myconnectwise.net")
         origins.append(item.lower())
     return origins
+
+
+def parse_public_url(raw: str) -> str:
+    """``WISESYNC_PUBLIC_URL``: ``scheme://host[:port][/path]`` without a trailing slash.
+
+    Anything else (no scheme, a query, userinfo, a fragment) stops the start: every link that
+    leaves the portal is built from it, and ``TRUSTED_HOSTS`` is its host.
+    """
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    try:
+        parts.port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.username is not None or parts.query or parts.fragment or "\\" in value
+            or any(c.isspace() for c in value)):
+        raise ValueError(f"WISESYNC_PUBLIC_URL: {raw!r} is not an address like "
+                         "https://wisesync.example.com (or https://example.com/wisesync)")
+    return value
 
 
 def normalize_database_url(url: str) -> str:
@@ -107,6 +130,9 @@ class Config:
     # The external base URL (https://wisesync.example.com): links that leave the request —
     # mail, QLinks to copy, OAuth redirect URIs — are built from it, never from the Host header.
     WISESYNC_PUBLIC_URL = ""
+    # Once WISESYNC_PUBLIC_URL is set, TRUSTED_HOSTS is its host plus these (e.g. the name a
+    # load balancer's health check uses); requests for any other Host get a 400.
+    WISESYNC_TRUSTED_HOSTS: list[str] = []
     # Xero (DESIGN §10.8): the self-hoster's own Xero app; endpoints overridable for the simulator.
     WISESYNC_XERO_CLIENT_ID = ""
     WISESYNC_XERO_CLIENT_SECRET = ""
@@ -171,7 +197,8 @@ def load_config(app, overrides: dict | None = None) -> None:
                 "WISESYNC_LIMIT_QLINK", "WISESYNC_LIMIT_CONNECTIVITY"):
         c[key] = env.get(key) or c[key]
     c["MAIL_USE_TLS"] = _flag("MAIL_USE_TLS", c["MAIL_USE_TLS"])
-    c["WISESYNC_PUBLIC_URL"] = (env.get("WISESYNC_PUBLIC_URL") or c["WISESYNC_PUBLIC_URL"]).rstrip("/")
+    c["WISESYNC_PUBLIC_URL"] = env.get("WISESYNC_PUBLIC_URL") or c["WISESYNC_PUBLIC_URL"]
+    c["WISESYNC_TRUSTED_HOSTS"] = [h for h in re.split(r"[\s,]+", env.get("WISESYNC_TRUSTED_HOSTS", "")) if h]
     for key in ("WISESYNC_XERO_CLIENT_ID", "WISESYNC_XERO_CLIENT_SECRET", "WISESYNC_XERO_AUTHORIZE_URL",
                 "WISESYNC_XERO_IDENTITY_URL", "WISESYNC_XERO_API_URL"):
         c[key] = env.get(key) or c[key]
@@ -186,6 +213,12 @@ def load_config(app, overrides: dict | None = None) -> None:
             app.instance_path, "secrets_keys", lambda: Fernet.generate_key().decode()
         )
         c["WISESYNC_SECRETS_KEYS"] = [k.strip() for k in raw.split(",") if k.strip()]
+
+    c["WISESYNC_PUBLIC_URL"] = parse_public_url(c["WISESYNC_PUBLIC_URL"])
+    if c["WISESYNC_PUBLIC_URL"] and c.get("TRUSTED_HOSTS") is None:
+        # Requests for any other Host are refused (400): nothing can be built from a forged one.
+        c["TRUSTED_HOSTS"] = [urlsplit(c["WISESYNC_PUBLIC_URL"]).hostname,
+                              *c.get("WISESYNC_TRUSTED_HOSTS", [])]
 
     if c["WISESYNC_EMBED_ORIGINS"]:
         # A third-party frame only keeps a cookie that is SameSite=None; Secure; Partitioned (CHIPS).

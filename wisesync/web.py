@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from markupsafe import Markup, escape
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -11,6 +12,7 @@ def init_web(app: Flask) -> None:
     if hops:
         # Behind a TLS proxy: trust X-Forwarded-For/Proto/Host from that many hops.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    init_trusted_hosts(app)
 
     origins = " ".join(app.config["WISESYNC_EMBED_ORIGINS"])
     csp = (
@@ -46,3 +48,29 @@ def init_web(app: Flask) -> None:
         from flask_login import current_user
 
         return {"me": current_user}
+
+
+def init_trusted_hosts(app: Flask) -> None:
+    """With ``TRUSTED_HOSTS`` (set from ``WISESYNC_PUBLIC_URL``), another ``Host`` is a 400.
+
+    Flask notes the refused host as the routing error but still runs the ``before_request``
+    hooks first, and those (CSRF, the QLink password step) build URLs, which cannot be done
+    for a request without a URL adapter: raise it before any of them, and answer with a page
+    that needs no URL building either.
+    """
+
+    def refuse_untrusted_host():
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_untrusted_host)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc):
+        public = escape(app.config.get("WISESYNC_PUBLIC_URL") or "")
+        where = (f'<p>Open Wise-Sync at its own address: <a href="{public}/">{public}</a>.</p>'
+                 if public else "")
+        page = ("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Wrong address"
+                "</title><h1>This is not Wise-Sync's address</h1><p>The request named a host this "
+                f"server does not answer for, so it was refused.</p>{where}</html>")
+        return page, 400, {"Content-Type": "text/html; charset=utf-8"}

@@ -23,6 +23,7 @@ from wisesync.qlink.forms import ButtonForm, ReauthForm
 from wisesync.qlink.policy import init_policy, mark_qlink_session, mark_reauthenticated
 from wisesync.service_errors import FieldError
 from wisesync.users.models import User
+from wisesync.urls import external_url
 from wisesync.users.sections import register_section
 
 bp = Blueprint("qlink", __name__)
@@ -76,7 +77,7 @@ def generate(user_id: int):
         return redirect(url_for("users.edit", user_id=user.id))
     token = services.generate_qlink(user, actor=current_actor(), ip=client_ip())
     return render_template("qlink/generated.html", kind="user", user=user,
-                           url=url_for("qlink.use", token=token, _external=True))
+                           url=external_url("qlink.use", token=token))
 
 
 @bp.post("/users/<int:user_id>/qlink/revoke")
@@ -106,7 +107,7 @@ def generate_account():
     _require_qlinks()
     token = services.generate_account_qlink(current_user.account, actor=current_actor(), ip=client_ip())
     return render_template("qlink/generated.html", kind="account", user=None,
-                           url=url_for("qlink.open_account", token=token, _external=True))
+                           url=external_url("qlink.open_account", token=token))
 
 
 @bp.post("/account/qlink/revoke")
@@ -137,7 +138,7 @@ def _probe_or_refused(endpoint: str, token: str):
         return redirect(url_for(endpoint, token=token, probe=1), 303)
     # The probe cookie did not come back: this browser refuses our cookie in the frame.
     return render_template("qlink/open_in_new_window.html",
-                           url=url_for(endpoint, token=token, _external=True))
+                           url=external_url(endpoint, token=token))
 
 
 @bp.get("/q/<token>")

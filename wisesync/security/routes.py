@@ -18,6 +18,7 @@ from wisesync.security import services, two_factor
 from wisesync.security.forms import AccountForm, ResetPasswordForm, ResetRequestForm, VerifyForm
 from wisesync.security.limits import apply_limits
 from wisesync.service_errors import FieldError
+from wisesync.urls import external_url
 
 bp = Blueprint("security", __name__)
 
@@ -47,8 +48,8 @@ def refuse_nul_characters():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.request_reset(form.email.data, ip=client_ip(), link_for=lambda token: url_for(
-            "security.reset_password", token=token, _external=True))
+        services.request_reset(form.email.data, ip=client_ip(), link_for=lambda token: external_url(
+            "security.reset_password", token=token))
         return render_template("security/reset_sent.html", email=form.email.data.strip())
     return render_template("security/reset_request.html", form=form), form_status(form)
 
