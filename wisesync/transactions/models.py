@@ -41,7 +41,8 @@ class LedgerEntry(db.Model):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        UniqueConstraint("account_id", "company_id", "psa", "kind", "psa_id", name="uq_ledger_entries_record"),
+        UniqueConstraint("account_id", "company_id", "psa", "kind", "psa_id",
+                         name="uq_ledger_entries_record"),
         Index("ix_ledger_entries_company_state", "company_id", "state"),
     )
 
