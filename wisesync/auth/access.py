@@ -1,7 +1,9 @@
 """Role and account checks used by every view."""
 from __future__ import annotations
 
+import re
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, request
 from flask_login import current_user, login_required
@@ -47,8 +49,58 @@ def client_ip() -> str:
     return request.remote_addr or ""
 
 
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_ENCODED_SEPARATOR = re.compile(r"%(2f|5c)", re.IGNORECASE)
+MAX_NEXT = 2000
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    r"""``target`` if it is a path on this site once a browser has read it, else ``default``.
+
+    A browser drops tabs and newlines anywhere in a URL, trims control characters and spaces
+    at its ends and reads ``\`` as ``/``; so ``/\t/evil.example`` or ``/\evil.example``
+    are ``//evil.example``, another host. The same reading is done here, then the result must
+    be an absolute path that is no authority (not ``//…``), with no scheme, after dot-segments
+    are resolved (``/..//evil.example``) and after encoded slashes and backslashes are decoded
+    (a proxy or the next hop may decode ``%2f``): anything else gives ``default``. Control
+    characters and lone surrogates cannot be in a ``Location`` header, so they give
+    ``default`` too, never a 500. Used by the login, the QLink password step and the 2FA step.
+    """
+    if not isinstance(target, str) or not target or len(target) > MAX_NEXT:
+        return default
+    value = "".join(ch for ch in target if ch not in "\t\n\r").strip(_C0_AND_SPACE)
+    if not value or any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF
+                        for ch in value):
+        return default
+    value = value.replace("\\", "/")
+    if not _is_local_path(value):
+        return default
+    # What a decoding hop would see: %2f / %5c (also double-encoded) must not open an authority.
+    decoded = value
+    for _ in range(3):
+        decoded = _ENCODED_SEPARATOR.sub("/", decoded.replace("%25", "%"))
+    if not _is_local_path(decoded):
+        return default
+    return value
+
+
+def _is_local_path(value: str) -> bool:
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return False
+    return not _remove_dot_segments(parts.path).startswith("//")
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4, as a browser resolves ``/a/../..//x`` (to ``//x``)."""
+    decoded = re.sub(r"%2e", ".", path, flags=re.IGNORECASE)
+    output: list[str] = []
+    for segment in decoded.split("/")[1:]:
+        if segment == "..":
+            if output:
+                output.pop()
+        elif segment != ".":
+            output.append(segment)
+    if decoded.endswith(("/.", "/..")):
+        output.append("")
+    return "/" + "/".join(output)
