@@ -120,7 +120,7 @@ class GuardedHttp:
         policy = self.policy
         attempt = 0
         while True:
-            response = self._send_following_redirects(method, url, **kwargs)
+            response = self.send(method, url, **kwargs)
             status = response.status_code
             retryable = status in RETRY_STATUSES or (retry_5xx and status >= 500)
             if not retryable or attempt >= policy.max_retries:
@@ -142,7 +142,11 @@ class GuardedHttp:
                 status=status, retry_after=wait)
         return response
 
-    def _send_following_redirects(self, method: str, url: str, **kwargs) -> requests.Response:
+    def send(self, method: str, url: str, **kwargs) -> requests.Response:
+        """One attempt, no retries: every hop checked, the timeout, the body cap, and transport
+        failures as ``PsaError``s; any status is returned. For a client that retries by its own
+        rules (``wisesync.accounting`` reads Xero's rate-limit headers between attempts).
+        """
         for _ in range(MAX_REDIRECTS + 1):
             check_url(url, self.policy.allow_local)
             response = self._send(method, url, **kwargs)
