@@ -8,7 +8,9 @@ Two ways to ask:
 
 Kinds: ``auth`` (credentials rejected), ``deny`` (a security-role right missing; ``right``),
 ``429`` (with ``retry_after``), ``500``, ``slow`` (``seconds``), ``malformed`` (bad JSON/XML),
-``drop`` (connection closed mid-body). Targets: ``cw-rest``, ``cw-soap``, ``at``, ``any``.
+``drop`` (connection closed mid-body). Targets: ``cw-rest``, ``cw-soap``, ``at``, ``xero``
+(identity, connections and accounting API; ``auth`` there is a 401 or, at the token endpoint,
+``invalid_grant``), ``any``.
 ``after`` lets that many matching requests through first (a fault mid-pull); ``count`` expires
 the fault after firing that many times.
 """
@@ -20,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from flask import Response
 
 KINDS = {"auth", "deny", "429", "500", "slow", "malformed", "drop"}
-TARGETS = {"cw-rest", "cw-soap", "at", "any"}
+TARGETS = {"cw-rest", "cw-soap", "at", "xero", "any"}
 
 
 @dataclass

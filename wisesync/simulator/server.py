@@ -59,7 +59,9 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
 
 # Each PSA module exposes ``register(app, state)``.
 _PSA_MODULES = ("wisesync.simulator.cw_rest", "wisesync.simulator.cw_soap",
-                "wisesync.simulator.autotask")
+                "wisesync.simulator.autotask",
+                "wisesync.simulator.xero_identity", "wisesync.simulator.xero_api",
+                "wisesync.simulator.xero_admin")
 
 
 def _register(app: Flask, module_name: str) -> None:
