@@ -50,7 +50,7 @@ def test_invoices_by_id_status_and_modified_since():
                           modified_since=datetime(2026, 5, 1, 12, 30, tzinfo=timezone.utc))
     sent = fake.sent[0]
     assert sent.query["IDs"] == "a-1,b-2" and sent.query["Statuses"] == "AUTHORISED,PAID"
-    assert sent.headers["If-Modified-Since"] == "2026-05-01T12:30:00"
+    assert sent.headers["If-Modified-Since"] == "2026-05-01T12:30:00Z"
     with pytest.raises(ValueError):
         client(fake).invoices(numbers=["1"], ids=["a"])
 

@@ -346,7 +346,8 @@ def _since_header(modified_since: datetime | None) -> dict:
         return {}
     if modified_since.tzinfo is not None:
         modified_since = modified_since.astimezone(timezone.utc).replace(tzinfo=None)
-    return {"If-Modified-Since": modified_since.isoformat(timespec="seconds")}
+    # RFC 3339 with an explicit zone: the spec types the header date-time, and UTC is what we mean.
+    return {"If-Modified-Since": modified_since.isoformat(timespec="seconds") + "Z"}
 
 
 # -- the Accounting API --------------------------------------------------------------------
