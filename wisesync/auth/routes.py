@@ -42,8 +42,8 @@ def setup():
                 account_name=form.account_name.data, psa_type=form.psa_type.data,
                 first_name=form.first_name.data, last_name=form.last_name.data,
                 email=form.email.data, password=form.password.data, ip=client_ip())
-        except FieldError as exc:
-            add_field_error(form, exc)
+        except services.SetupFinished:
+            abort(404)  # a concurrent first run won: this one sees a finished setup
         else:
             login_user(user)
             services.mark_logged_in(user, ip=client_ip(), how="setup")

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from wisesync.accounts.models import Account
 from wisesync.audit.services import record
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
 from wisesync.passwords import hash_password, verify_password
+from wisesync.security.models import SetupClaim
 from wisesync.service_errors import FieldError
 from wisesync.users.models import User
 
@@ -21,29 +22,47 @@ WRONG_LOGIN = "That username and password do not match. Check both and try again
 DISABLED_LOGIN = "This user is disabled. Ask your account administrator to enable it again."
 
 
+class SetupFinished(Exception):
+    """First-run setup already happened (or another request is finishing it right now)."""
+
+
 def needs_setup() -> bool:
+    if db.session.get(SetupClaim, 1) is not None:
+        return False
     return db.session.scalar(select(func.count(User.id))) == 0
 
 
 def create_account_with_admin(*, account_name: str, psa_type: str, first_name: str,
                               last_name: str, email: str, password: str, ip: str = "") -> User:
-    """First run: the account and its first account-admin, in one transaction."""
+    """First run: the account and its first account-admin, in one transaction.
+
+    Raises :class:`SetupFinished` when setup is done, also when a concurrent first run got
+    there first: the singleton :class:`SetupClaim` row is inserted before anything else, and
+    only one transaction can have it.
+    """
     if not needs_setup():
-        raise FieldError("account_name", "Wise-Sync is already set up. Log in instead.")
+        raise SetupFinished()
     email = email.strip().lower()
-    account = Account(name=account_name.strip(), psa_type=psa_type)
-    user = User(account=account, role="account-admin", first_name=first_name.strip(),
-                last_name=last_name.strip(), email=email, username=email,
-                password_hash=hash_password(password))
-    db.session.add_all([account, user])
+    password_hash = hash_password(password)  # slow: before the claim, so it is held briefly
     try:
+        db.session.add(SetupClaim(id=1))
+        db.session.flush()
+        account = Account(name=account_name.strip(), psa_type=psa_type)
+        user = User(account=account, role="account-admin", first_name=first_name.strip(),
+                    last_name=last_name.strip(), email=email, username=email,
+                    password_hash=password_hash)
+        db.session.add_all([account, user])
         db.session.flush()
         record("account.created", account_id=account.id, actor=user, target=user, ip=ip,
                detail=f"Account {account.name!r} ({psa_type}) and its first admin created")
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as exc:
+        # The loser of a race: the claim's primary key (or, on SQLite, the lock held by the
+        # winner for longer than busy_timeout).
         db.session.rollback()
-        raise FieldError("email", "That email address is already used by another user.")
+        if isinstance(exc, IntegrityError) or not needs_setup():
+            raise SetupFinished() from None
+        raise
     return user
 
 

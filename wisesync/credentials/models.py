@@ -43,6 +43,9 @@ class PsaCredential(db.Model):
     login: Mapped[str] = mapped_column(String(254), default="")
     secret_enc: Mapped[str | None] = mapped_column(Text, default=None)
     secret_set_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The PSA address the secret was saved for; it is sent nowhere else (a site change asks
+    # for it again). See wisesync.integrations.services.secret_destination.
+    secret_host: Mapped[str | None] = mapped_column(String(255), default=None)
     is_primary: Mapped[bool] = mapped_column(default=False)
     last_test: Mapped[dict | None] = mapped_column(JSON, default=None)
     last_tested_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,9 +1,10 @@
-"""Password-reset tokens and pending 2FA logins. Only hashes of the secrets are stored."""
+"""Password-reset tokens, pending 2FA logins and the first-run claim. Only hashes of the
+secrets are stored."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wisesync.extensions import db
@@ -56,3 +57,22 @@ class LoginChallenge(db.Model):
 
     def __repr__(self) -> str:
         return f"<LoginChallenge {self.id} user={self.user_id}>"
+
+
+class SetupClaim(db.Model):
+    """The one row that says first-run setup happened (``id`` is always 1).
+
+    ``/setup`` inserts it first in the transaction that creates the account and its admin, so
+    of concurrent first runs the database lets exactly one commit: the others fail on the
+    primary key, on SQLite and PostgreSQL alike, and get the 404 of a finished setup. It also
+    keeps setup closed if the users table is ever emptied by hand.
+    """
+
+    __tablename__ = "setup_claims"
+    __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SetupClaim at {self.claimed_at}>"
