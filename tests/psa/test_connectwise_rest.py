@@ -6,6 +6,7 @@ import base64
 import pytest
 import requests
 
+from wisesync.psa.connectwise_accounting import gl_entry_ids
 from wisesync.psa.connectwise_common import CLOUD_SITES, resolve_site
 from wisesync.psa.connectwise_rest import ConnectWiseRestClient
 from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaBlockedTarget, PsaConfigError, PsaError,
@@ -140,15 +141,22 @@ def test_each_endpoint_answers(make):
     assert [t["id"] for t in export["transactions"]] == [11, 12]
 
 
-def test_accounting_batch_marks_invoices_posted(make):
+def test_accounting_batch_marks_invoices_posted(make, psa_sim):
     client = make()
-    before = client.unposted_invoices_count()
-    client.create_accounting_batch({"batchIdentifier": "T1", "processedRecordIds": [198, 199]})
-    assert client.unposted_invoices_count() == before - 2
-    with pytest.raises(PsaNotFound):
-        client.unposted_invoice(199)
-    with pytest.raises(PsaConfigError):
-        client.create_accounting_batch({"processedRecordIds": []})
+    psa_sim.state.cw_books.reset()
+    try:
+        before = client.unposted_invoices_count()
+        export = client.export_accounting({"includedInvoiceIds": [198, 199], "exportInvoicesFlag": True})
+        entries = [e for t in export["transactions"] for e in gl_entry_ids(t)]
+        client.create_accounting_batch({"batchIdentifier": "T1", "exportInvoicesFlag": True,
+                                        "processedRecordIds": entries})
+        assert client.unposted_invoices_count() == before - 2
+        with pytest.raises(PsaNotFound):
+            client.unposted_invoice(199)
+        with pytest.raises(PsaConfigError):
+            client.create_accounting_batch({"processedRecordIds": []})
+    finally:
+        psa_sim.state.cw_books.reset()
 
 
 def test_bad_keys_are_an_auth_error_without_the_keys_in_the_text(make):

@@ -69,7 +69,9 @@ def test_thru_date_and_location_filter_the_invoices(make_client):
     client = make_client()
     early = client.get_unposted_invoices(thru_date=dt.date(2023, 1, 5))
     assert early and all(inv["invoiceDate"] <= "2023-01-05T23:59:59Z" for inv in early)
-    assert client.get_unposted_invoices(location_id=2) == []
+    sydney = client.get_unposted_invoices(location_id=2)
+    assert sydney and all(inv["locationId"] == 2 for inv in sydney)
+    assert client.get_unposted_invoices(location_id=99) == []
 
 
 def test_demo_credentials_test_as_connected(make_client):

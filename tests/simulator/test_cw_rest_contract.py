@@ -1,73 +1,34 @@
 """The simulator's ConnectWise REST answers, and the requests the client sends, obey the
-ConnectWise Manage OpenAPI subset in ../shared/fixtures (validated with openapi-core).
-
-Two adjustments to the fixture, neither touching a schema: response media types are keyed by
-their bare type (the fixture keys them with a ``version=`` parameter, ConnectWise answers
-``application/json``), and request URLs are mapped from the simulator's address onto the
-fixture's server before matching. Error bodies, which the fixture leaves undescribed, are
-checked against ConnectWise's ``{"code","message","errors":[ValidationError]}`` shape.
+ConnectWise Manage OpenAPI subset in ../shared/fixtures (validated with openapi-core; the loader
+and its two adjustments are in ``cw_contract``). Error bodies, which the fixture leaves
+undescribed, are checked against ConnectWise's ``{"code","message","errors":[ValidationError]}``.
 """
 from __future__ import annotations
 
-import base64
-import json
-from pathlib import Path
-from urllib.parse import urlsplit
-
-import jsonschema
 import pytest
 import requests
 
+from tests.simulator.cw_contract import AUTH, SKIP_WITHOUT_SPEC, load_openapi
+from tests.simulator.cw_contract import validate as _validate
+from wisesync.psa.connectwise_accounting import gl_entry_ids
 from wisesync.psa.connectwise_rest import ConnectWiseRestClient
 from wisesync.psa.http import OutboundPolicy
 from wisesync.simulator import demo
 
-FIXTURES = Path(__file__).parents[2].parent / "shared" / "fixtures"
-SPEC_FILE = FIXTURES / "connectwise" / "manage-openapi-subset.json"
-pytestmark = pytest.mark.skipif(
-    not SPEC_FILE.exists(),
-    reason=f"!!! ConnectWise OpenAPI fixture not found at {SPEC_FILE}: REST CONTRACT NOT CHECKED !!!")
-
-SPEC_SERVER = "https://na.myconnectwise.net/v4_6_release/apis/3.0"
-AUTH = {"Authorization": "Basic " + base64.b64encode(
-    f"{demo.CW_COMPANY_ID}+{demo.CW_PUBLIC_KEY}:{demo.CW_PRIVATE_KEY}".encode()).decode(),
-    "clientId": "contract-tests"}
+pytestmark = SKIP_WITHOUT_SPEC
 
 
 @pytest.fixture(scope="module")
 def openapi():
-    from openapi_core import OpenAPI
-
-    raw = json.loads(SPEC_FILE.read_text())
-    for path_item in raw["paths"].values():
-        for operation in path_item.values():
-            for response in operation.get("responses", {}).values():
-                if "content" in response:
-                    response["content"] = {"application/json": next(iter(response["content"].values()))}
-    return OpenAPI.from_dict(raw), raw["components"]["schemas"]
+    return load_openapi()
 
 
-def _on_spec_server(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
-    copy = prepared.copy()
-    parts = urlsplit(prepared.url)
-    tail = parts.path.split("/apis/3.0", 1)[1]
-    copy.url = SPEC_SERVER + tail + (f"?{parts.query}" if parts.query else "")
-    return copy
-
-
-def _validate(openapi, response: requests.Response) -> None:
-    from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
-
-    spec, schemas = openapi
-    request = RequestsOpenAPIRequest(_on_spec_server(response.request))
-    spec.validate_request(request)
-    if response.status_code < 400:
-        spec.validate_response(request, RequestsOpenAPIResponse(response))
-    else:
-        jsonschema.validate(response.json(), {
-            "type": "object", "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                           "errors": {"type": "array", "items": schemas["ValidationError"]}}})
+@pytest.fixture
+def books(psa_sim):
+    """Batches change the shared simulator: start from the seed and put it back afterwards."""
+    psa_sim.state.cw_books.reset()
+    yield psa_sim.state.cw_books
+    psa_sim.state.cw_books.reset()
 
 
 GETS = ["company/companies", "company/companies/count", "company/companies/7",
@@ -89,15 +50,16 @@ def test_simulator_get_answers_match_the_fixture(openapi, psa_sim, path):
         _validate(openapi, response)
 
 
-def test_simulator_posts_match_the_fixture(openapi, psa_sim):
+def test_simulator_posts_match_the_fixture(openapi, psa_sim, books):
     base = f"{psa_sim.url}/v2025_1/apis/3.0/finance/accounting"
     export = requests.post(f"{base}/export", headers=AUTH, timeout=10, json={
         "includedInvoiceIds": [3, 4], "exportInvoicesFlag": True, "summarizeInvoices": "Default",
         "thruDate": "2026-01-31T00:00:00Z", "glInterfaceIdentifier": "QB"})
     assert export.status_code == 200 and len(export.json()["transactions"]) == 2
     _validate(openapi, export)
-    batch = requests.post(f"{base}/batches", headers=AUTH, timeout=10,
-                          json={"batchIdentifier": "CONTRACT1", "processedRecordIds": [177]})
+    batch = requests.post(f"{base}/batches", headers=AUTH, timeout=10, json={
+        "batchIdentifier": "CONTRACT1", "exportInvoicesFlag": True,
+        "processedRecordIds": gl_entry_ids(export.json()["transactions"][0])})
     assert batch.status_code == 201
     _validate(openapi, batch)
 
@@ -124,7 +86,7 @@ def test_unparseable_conditions_get_400_with_connectwise_body(openapi, psa_sim):
     _validate(openapi, response)
 
 
-def test_every_request_the_client_sends_matches_the_fixture(openapi, psa_sim):
+def test_every_request_the_client_sends_matches_the_fixture(openapi, psa_sim, books):
     seen: list[requests.Response] = []
     session = requests.Session()
     session.hooks["response"].append(lambda r, *a, **k: seen.append(r))
@@ -137,8 +99,9 @@ def test_every_request_the_client_sends_matches_the_fixture(openapi, psa_sim):
                     client.members(), client.unposted_invoices(page_size=120)):
         assert list(records)
     client.companies_count("id<10"), client.unposted_invoices_count(), client.unposted_invoice(8)
-    client.export_accounting({"includedInvoiceIds": [8], "exportInvoicesFlag": True})
-    client.create_accounting_batch({"batchIdentifier": "CONTRACT2", "processedRecordIds": [176]})
+    export = client.export_accounting({"includedInvoiceIds": [8], "exportInvoicesFlag": True})
+    client.create_accounting_batch({"batchIdentifier": "CONTRACT2", "exportInvoicesFlag": True,
+                                    "processedRecordIds": gl_entry_ids(export["transactions"][0])})
     api_calls = [r for r in seen if "/apis/3.0/" in r.url]
     assert len(api_calls) >= 14
     for response in api_calls:

@@ -4,10 +4,21 @@ Finds the codebase through ``/login/companyinfo/{companyId}``, signs every call 
 ``companyId+publicKey:privateKey`` plus ``clientId``, pages lazily through ``Link rel="next"``
 (1000 records a page, one page in memory at a time) and turns every failure into a
 :class:`~wisesync.psa.errors.PsaError` that says what to fix. Keys never appear in error text.
+
+Member impersonation (the sync posts batches as the person syncing): :meth:`member` finds a
+member by identifier, :meth:`member_token` asks ``POST /system/members/{memberIdentifier}/tokens``
+for a key pair (``{"publicKey", "privateKey", "expiration"}``, as PowerShell's
+ConnectWiseManageAPI ``New-CWMMemberToken``/``Connect-CWM`` and pyconnectwise's ``TokenModel``
+read it; the endpoint is not in the OpenAPI fixture), and :meth:`as_member` returns a client that
+signs as that member with ``companyId+publicKey:privateKey``, so ConnectWise records the member
+on what it posts. The token is a secret: keep it out of logs and pages.
 """
 from __future__ import annotations
 
 import base64
+import json
+import re
+from decimal import Decimal
 from typing import Iterator
 from urllib.parse import quote, urlsplit
 
@@ -26,6 +37,13 @@ SERVICE = "ConnectWise"
 _KEYS_FIX = ("In ConnectWise open System > Members > API Members, pick the API member Wise-Sync "
              "uses, and on its API Keys tab copy the public key (or create a new pair: the private "
              "key is shown only once). Check the Company ID is the one you sign in with.")
+ACCOUNTING_FIX = ("In ConnectWise open System > Security Roles, pick the role of the member Wise-Sync "
+                  "posts as (the API member, or the syncing person's own member when it posts as "
+                  "them) and under Finance > Accounting Interface set Add, Edit and Inquire to All "
+                  "(Delete too, to un-post by deleting a batch). Save, then sync again.")
+PAYMENTS_FIX = ("In ConnectWise open System > Security Roles, pick the role of the member Wise-Sync "
+                "posts as and under Finance > Invoicing set Add, Edit and Inquire to All, so "
+                "payments can be applied to invoices. Save, then sync again.")
 _COMPANY_FIX = ("Check the Company ID field: it is the short company name typed on the "
                 "ConnectWise sign-in page (not the company's full name), and the site must be "
                 "the one that company uses.")
@@ -54,9 +72,11 @@ class ConnectWiseRestClient:
         self._headers = {"Authorization": "Basic " + token.decode("ascii"), "clientId": client_id.strip(),
                          "Accept": f"application/vnd.connectwise.com+json; version={API_VERSION}"}
         self._secrets = tuple(s for s in (public_key.strip(), private_key.strip(), token.decode()) if s)
+        self.acting_as: str | None = None  # set by as_member(): the member this client signs as
 
     def __repr__(self) -> str:
-        return f"<ConnectWiseRestClient {self.base_url} company={self.company_id!r}>"
+        member = f" as member {self.acting_as!r}" if self.acting_as else ""
+        return f"<ConnectWiseRestClient {self.base_url} company={self.company_id!r}{member}>"
 
     # -- codebase -------------------------------------------------------------------------
     def discover_codebase(self) -> str:
@@ -88,11 +108,19 @@ class ConnectWiseRestClient:
 
     # -- transport ------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: dict | None = None, json=None,
-                retry_5xx: bool = True) -> requests.Response:
-        """One call to ``path`` (relative to ``apis/3.0``); re-discovers the codebase once on 404."""
+                retry_5xx: bool = True, headers: dict | None = None) -> requests.Response:
+        """One call to ``path`` (relative to ``apis/3.0``); re-discovers the codebase once on 404.
+
+        ``json`` may hold ``Decimal``s: they are written as JSON numbers, never through float.
+        """
+        sent = {**self._headers, **(headers or {})}
+        body = None
+        if json is not None:
+            body = dumps_json(json)
+            sent["Content-Type"] = "application/json"
         for attempt in (1, 2):
-            response = self.http.request(method, self.api_base + path, params=params, json=json,
-                                         headers=self._headers, retry_5xx=retry_5xx)
+            response = self.http.request(method, self.api_base + path, params=params, data=body,
+                                         headers=sent, retry_5xx=retry_5xx)
             if response.status_code == 404 and attempt == 1:
                 old = self.codebase
                 if self.discover_codebase() != old:
@@ -102,13 +130,15 @@ class ConnectWiseRestClient:
             self._raise_for(response, path)
         return response
 
-    def get_json(self, path: str, params: dict | None = None):
-        return json_body(self.request("GET", path, params=params), SERVICE)
+    def get_json(self, path: str, params: dict | None = None, *, parse_float=None):
+        return decode_json(self.request("GET", path, params=params), parse_float)
 
     def iterate(self, path: str, conditions: str | None = None, *, order_by: str | None = None,
-                page_size: int = PAGE_SIZE) -> Iterator[dict]:
+                page_size: int = PAGE_SIZE, parse_float=None) -> Iterator[dict]:
         """Yield every record of a list endpoint, one page at a time (lazy: nothing is sent
         until the first record is asked for, and the next page only when this one is used up).
+
+        ``parse_float=Decimal`` reads every JSON number with a fraction as a ``Decimal``.
         """
         params = {"pageSize": page_size, "page": 1}
         if conditions:
@@ -118,7 +148,7 @@ class ConnectWiseRestClient:
         response = self.request("GET", path, params=params)
         host = urlsplit(response.url).netloc
         while True:
-            records = json_body(response, SERVICE)
+            records = decode_json(response, parse_float)
             if not isinstance(records, list):
                 raise PsaBadResponse(f"ConnectWise answered {path} with something other than a list.",
                                      "Try again; if it persists, check the site address.")
@@ -200,6 +230,53 @@ class ConnectWiseRestClient:
         return json_body(self.request("POST", "/finance/accounting/batches", json=batch,
                                       retry_5xx=False), SERVICE)
 
+    # -- members and impersonation --------------------------------------------------------
+    def member(self, identifier: str) -> dict | None:
+        """The member whose identifier (user name, like ``jsmith``) is ``identifier``, or None."""
+        wanted = (identifier or "").strip()
+        if not wanted:
+            return None
+        quoted = wanted.replace("\\", "\\\\").replace('"', '\\"')
+        found = self.get_json("/system/members", {"conditions": f'identifier="{quoted}"', "pageSize": 1})
+        if not isinstance(found, list):
+            raise PsaBadResponse("ConnectWise answered /system/members with something other than a list.",
+                                 "Try again; if it persists, check the site address.")
+        return found[0] if found else None
+
+    def member_token(self, identifier: str) -> dict:
+        """``POST /system/members/{identifier}/tokens`` → ``{"publicKey", "privateKey",
+        "expiration"}``: keys that sign in as that member (use :meth:`as_member`). A secret.
+
+        Raises :class:`PsaNotFound` for an unknown member and :class:`PsaPermissionError`
+        when the API member may not impersonate (System > Members).
+        """
+        wanted = (identifier or "").strip()
+        if not wanted:
+            raise PsaConfigError("No ConnectWise member ID was given to post as.",
+                                 "Fill in the person's ConnectWise Member ID on their profile.")
+        path = f"/system/members/{quote(wanted, safe='')}/tokens"
+        token = json_body(self.request("POST", path, json={"memberIdentifier": wanted},
+                                       headers={"x-cw-usertype": "member"}, retry_5xx=False), SERVICE)
+        if not (isinstance(token, dict) and isinstance(token.get("publicKey"), str)
+                and isinstance(token.get("privateKey"), str) and token["publicKey"] and token["privateKey"]):
+            raise PsaBadResponse(f"ConnectWise answered the token request for member {wanted!r} "
+                                 "without a key pair.", "Try again; if it persists, post with the API "
+                                 "member's own keys (clear the Member ID).")
+        return token
+
+    def as_member(self, token: dict, identifier: str | None = None) -> "ConnectWiseRestClient":
+        """A client on the same site, session and policy that signs with a member token's keys
+        (so ConnectWise records that member). ``identifier`` is only for ``repr``/messages."""
+        public, private = (token or {}).get("publicKey"), (token or {}).get("privateKey")
+        if not (isinstance(public, str) and public.strip() and isinstance(private, str) and private.strip()):
+            raise PsaConfigError("The ConnectWise member token has no public/private key pair.",
+                                 "Ask ConnectWise for a new member token.")
+        clone = ConnectWiseRestClient(self.base_url, self.company_id, public, private,
+                                      self._headers["clientId"], session=self.http.session,
+                                      policy=self.http.policy, codebase=self.codebase)
+        clone.acting_as = identifier or "member token"
+        return clone
+
     # -- connectivity ---------------------------------------------------------------------
     def check_permissions(self) -> list[Check]:
         """One :class:`Check` per security-role right Wise-Sync needs (see ``RIGHTS``)."""
@@ -253,6 +330,14 @@ class ConnectWiseRestClient:
         if status == 401:
             raise PsaAuthError("ConnectWise rejected the API keys (Incorrect public/private key).",
                                _KEYS_FIX, status=status, psa_message=psa_message)
+        if status == 403 and path.startswith(("/finance/accounting", "/finance/invoices")):
+            accounting = path.startswith("/finance/accounting")
+            who = f"member {self.acting_as}" if self.acting_as else "API member"
+            area = "Finance > Accounting Interface" if accounting else "Finance > Invoicing"
+            raise PsaPermissionError(
+                f"The ConnectWise {who} is missing the {area} right needed for {path.split('?')[0]}.",
+                ACCOUNTING_FIX if accounting else PAYMENTS_FIX,
+                right="invoicing" if accounting else "payments", status=status, psa_message=psa_message)
         if status == 403:
             right = right_for_path(path)
             what = f"the '{right.permission}' right ({right.module})" if right else "a security right"
@@ -275,6 +360,33 @@ class ConnectWiseRestClient:
 
     def _scrub(self, text: str | None) -> str:
         return scrub(text, *self._secrets)[:500]  # ConnectWise bodies can be long
+
+
+def dumps_json(value) -> bytes:
+    """JSON text of ``value``; ``Decimal``s become JSON numbers exactly as written (no float)."""
+    def default(obj):
+        if isinstance(obj, Decimal):
+            if not obj.is_finite():
+                raise ValueError(f"{obj} cannot be sent as a JSON number")
+            return _DECIMAL_MARK + str(obj)
+        raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+    text = json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False)
+    return _DECIMAL_STRING.sub(r"\1", text).encode("utf-8")
+
+
+_DECIMAL_MARK = "\u0001decimal:"
+_DECIMAL_STRING = re.compile(r'"\\u0001decimal:(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"')
+
+
+def decode_json(response: requests.Response, parse_float=None):
+    """:func:`json_body`, optionally with ``parse_float`` (``Decimal`` for money)."""
+    if parse_float is None:
+        return json_body(response, SERVICE)
+    try:
+        return json.loads(response.content, parse_float=parse_float)
+    except ValueError:
+        return json_body(response, SERVICE)  # raises PsaBadResponse with the usual wording
 
 
 def _normal_codebase(value: str) -> str:

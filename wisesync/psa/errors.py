@@ -99,3 +99,16 @@ class PsaBadResponse(PsaError):
     """The PSA answered with something we cannot read (malformed JSON/XML, wrong shape)."""
 
     title = "The PSA sent an unreadable answer"
+
+
+class PsaBatchExists(PsaError):
+    """The PSA refused an accounting batch because its identifier is already used.
+
+    ``identifier`` is the batch identifier sent. The sync treats the record as posted once it
+    has checked that the record left the unposted list (DESIGN §10.5)."""
+
+    title = "The PSA already has that batch"
+
+    def __init__(self, explanation: str, fix: str = "", *, identifier: str | None = None, **kw):
+        super().__init__(explanation, fix, **kw)
+        self.identifier = identifier

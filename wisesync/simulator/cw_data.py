@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 BASE_TIME = datetime(2023, 1, 1, tzinfo=timezone.utc)
 ADDITIONS_PER_AGREEMENT = 3
+NO_BILLING_CONTACT_COMPANY = 6  # cw_ledger_data's "no billing contact" case
 
 _FIRST = ["Acme", "Bluewater", "Cedar", "Delta", "Evergreen", "Falcon", "Granite", "Harbor",
           "Ironwood", "Juniper", "Keystone", "Lakeside", "Meridian", "Northwind", "Oakridge",
@@ -31,7 +32,6 @@ _PRODUCTS = [("Managed Workstation", "Service", 45.0, 12.0), ("Managed Server", 
              ("Onsite Labor Hour", "Service", 125.0, 55.0), ("Laptop 14in", "Inventory", 1249.0, 1010.0),
              ("Endpoint Security Seat", "NonInventory", 6.5, 3.2)]
 _AGREEMENT_TYPES = [(1, "Managed Services"), (2, "Block Time"), (3, "Backup as a Service")]
-_INVOICE_TYPES = ["Standard", "Agreement", "Agreement", "Miscellaneous", "CreditMemo"]
 USD = {"id": 7, "symbol": "$", "currencyCode": "USD", "decimalSeparator": ".", "numberOfDecimals": 2,
        "thousandsSeparator": ",", "negativeParenthesesFlag": False, "displaySymbolFlag": True,
        "currencyIdentifier": "USD", "displayIdFlag": False, "rightAlign": False, "name": "US Dollars"}
@@ -72,7 +72,7 @@ def company_ref(i: int) -> dict:
 def company(i: int) -> dict:
     city, state, zip3 = pick(_CITIES, i, 3)
     first, last = pick(_PEOPLE, i, 4)
-    return {
+    record = {
         "id": i, "identifier": company_identifier(i), "name": company_name(i),
         "status": {"id": 1, "name": "Active"},
         "addressLine1": f"{100 + i % 9000} {pick(_STREETS, i, 5)}",
@@ -88,12 +88,15 @@ def company(i: int) -> dict:
         "taxCode": {"id": 1, "name": "Tax-State"}, "billingTerms": {"id": 1, "name": "Net 30 days"},
         "billToCompany": company_ref(i), "billingSite": {"id": i, "name": "Main"},
         "invoiceDeliveryMethod": {"id": 1, "name": "Email"},
-        "invoiceToEmailAddress": f"billing@{company_identifier(i).lower()}.example",
         "deletedFlag": False, "mobileGuid": f"00000000-0000-4000-8000-{i:012d}",
         "currency": USD, "isVendorFlag": False, "types": [{"id": 1, "name": "Client"}],
         "site": {"id": i, "name": "Main"}, "integratorTags": [], "customFields": [],
         "_info": _info(i, "company"),
     }
+    if i != NO_BILLING_CONTACT_COMPANY:  # one company has none (the sync must say so)
+        record["billingContact"] = {"id": i, "name": f"{first} {last}"}
+        record["invoiceToEmailAddress"] = f"billing@{company_identifier(i).lower()}.example"
+    return record
 
 
 def contact(i: int) -> dict:
@@ -112,7 +115,8 @@ def agreement(i: int, companies: int | None = None) -> dict:
         "id": i, "name": f"{type_name} - {company_name(comp)}", "type": {"id": type_id, "name": type_name},
         "company": company_ref(comp), "contact": {"id": comp, "name": f"{first} {last}"},
         "site": {"id": comp, "name": "Main"}, "customerPO": "",
-        "location": {"id": 1, "name": "Main Office"}, "department": {"id": 1, "identifier": "MS", "name": "Managed Services"},
+        "location": {"id": 1, "name": "Auckland"},
+        "department": {"id": 1, "identifier": "MS", "name": "Managed Services"},
         "startDate": stamp(start), "noEndingDateFlag": True, "cancelledFlag": False,
         "applicationUnits": "Amount", "applicationLimit": 0.0, "applicationCycle": "CalendarMonth",
         "applicationUnlimitedFlag": True, "oneTimeFlag": False, "coverAgreementTime": True,
@@ -199,25 +203,11 @@ def member(i: int) -> dict:
 
 
 def unposted_invoice(i: int, companies: int | None = None) -> dict:
-    comp = 1 + (i - 1) % (companies or i)
-    sub_total = round(100 + (i * 7919) % 9900 + (i % 100) / 100, 2)
-    tax = round(sub_total * 0.07, 2)
-    invoice_date = BASE_TIME + timedelta(days=i % 700)
-    return {
-        "id": i, "invoiceNumber": f"{i + 10000}", "invoiceType": pick(_INVOICE_TYPES, i, 9),
-        "invoiceDate": stamp(invoice_date), "dueDate": stamp(invoice_date + timedelta(days=30)),
-        "dueDays": "30", "description": f"Services for {company_name(comp)}",
-        "company": company_ref(comp), "billToCompany": company_ref(comp), "shipToCompany": company_ref(comp),
-        "billToSite": {"id": comp, "name": "Main"}, "shipToSite": {"id": comp, "name": "Main"},
-        "accountNumber": f"C{comp:06d}", "billingTerms": {"id": 1, "name": "Net 30 days"},
-        "currency": USD, "location": {"id": 1, "name": "Main Office"}, "locationId": 1,
-        "department": {"id": 1, "identifier": "MS", "name": "Managed Services"}, "departmentId": 1,
-        "taxCode": {"id": 1, "name": "Tax-State"}, "invoiceTaxableFlag": True, "stateTaxFlag": True,
-        "stateTaxAmount": tax, "salesTaxAmount": tax, "subTotal": sub_total,
-        "total": round(sub_total + tax, 2), "hasTime": i % 2 == 0, "hasProducts": i % 3 != 0,
-        "hasExpenses": i % 7 == 0, "createdBy": "jsmith",
-        "_info": _info(i, "unpostedinvoice"),
-    }
+    """The unposted invoice ``i``: the accounting side's record (``cw_ledger_data``), so REST,
+    the GL export and SOAP ``GetUnpostedInvoices`` all show the same invoice."""
+    from wisesync.simulator import cw_ledger_data
+
+    return cw_ledger_data.unposted_invoice(i, companies)
 
 
 def system_info() -> dict:

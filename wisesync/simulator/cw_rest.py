@@ -1,35 +1,29 @@
 """The simulated ConnectWise Manage REST API: ``login/companyinfo`` and the 3.0 subset.
 
 Served under both ``/v4_6_release/apis/3.0`` and ``/{codebase}apis/3.0`` (``/v2025_1/apis/3.0``),
-with ConnectWise's auth (Basic ``companyId+public:private`` plus a ``clientId`` header), paging,
-``conditions``, error bodies ``{"code","message","errors"}`` and the faults of ``faults.py``.
+with ConnectWise's auth (Basic ``companyId+public:private`` plus a ``clientId`` header; the
+public/private pair is the demo API member's keys or a member token from
+``POST /system/members/{id}/tokens``), paging, ``conditions``, error bodies
+``{"code","message","errors"}`` and the faults of ``faults.py``. The accounting side
+(locations, unposted lists, GL export, batches, payments, member tokens) is ``cw_accounting``.
 """
 from __future__ import annotations
 
 import base64
 import json
 import re
-import threading
 import time
 from functools import partial
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
-from wisesync.simulator import cw_data, demo
+from wisesync.simulator import cw_accounting, cw_data, demo
+from wisesync.simulator.cw_books import API_MEMBER, books_for
 from wisesync.simulator.cw_query import Collection, ConditionError, count, page
 from wisesync.simulator.faults import denied_rights, dropped_response, find, request_faults
 
 CODEBASES = ("v4_6_release", demo.CW_CODEBASE.rstrip("/"))
 JSON = "application/json; charset=utf-8"
-
-
-class _Store:
-    """The only mutable data: accounting batches and the invoice ids they took."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.batched: set[int] = set()
-        self.batches: list[dict] = []
 
 
 def _body(code: str, message: str, errors: list | None = None) -> dict:
@@ -46,12 +40,11 @@ def _error(status: int, code: str, message: str, errors=None, headers=None) -> R
 
 
 def register(app: Flask, state) -> None:
-    store = _Store()
-    app.extensions["cw_rest"] = store
+    books_for(state)  # state.cw_books: batches, payments, member tokens
     app.add_url_rule("/login/companyinfo/<company_id>", "cw_companyinfo",
                      partial(_companyinfo, state))
     app.add_url_rule(f"/<any({', '.join(CODEBASES)}):codebase>/apis/3.0/<path:sub>", "cw_rest",
-                     partial(_api, state, store), methods=["GET", "POST"])
+                     partial(_api, state), methods=["GET", "POST", "DELETE"])
 
 
 def _companyinfo(state, company_id: str):
@@ -67,7 +60,7 @@ def _companyinfo(state, company_id: str):
         "IsCloud": False, "SiteUrl": request.host}))
 
 
-def _api(state, store: _Store, codebase: str, sub: str):
+def _api(state, codebase: str, sub: str):
     faults = request_faults(state.faults, "cw-rest", request)
     early = _transport_faults(faults)
     if early is not None:
@@ -77,13 +70,17 @@ def _api(state, store: _Store, codebase: str, sub: str):
                       "developer.connectwise.com and send it in the clientId header.",
                       [{"code": "Required", "message": "clientId is required", "resource": "header",
                         "field": "clientId"}])
-    if find(faults, "auth") or not _authorized(request.headers.get("Authorization", "")):
+    actor = None if find(faults, "auth") else _identity(state, request.headers.get("Authorization", ""))
+    if actor is None:
         return _error(401, "Unauthorized", "Incorrect public/private key")
-    route = _route(state, store, request.method, sub.strip("/"))
+    g.cw_actor = actor
+    route = cw_accounting.route(state, request.method, sub.strip("/")) or \
+        _route(state, request.method, sub.strip("/"))
     if route is None:
         return _error(404, "NotFound", f"/{sub} was not found")
     right, handler = route
-    if right in denied_rights(faults):
+    rights = {right} if isinstance(right, str) else set(right)
+    if rights & denied_rights(faults):
         return _error(403, "Security", "You do not have security permission to perform this action.")
     try:
         response = handler()
@@ -118,22 +115,31 @@ def _finish(faults, response: Response) -> Response:
     return response
 
 
-def _authorized(header: str) -> bool:
+def _identity(state, header: str) -> str | None:
+    """The member a Basic header signs in as: the API member for the demo keys, the token's
+    member for a member token's keys, None when refused."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "basic":
-        return False
+        return None
     try:
         user, _, secret = base64.b64decode(token, validate=True).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
-        return False
+        return None
     company, _, public = user.partition("+")
-    return (company.lower() == demo.CW_COMPANY_ID and public == demo.CW_PUBLIC_KEY
-            and secret == demo.CW_PRIVATE_KEY)
+    if company.lower() != demo.CW_COMPANY_ID or not public or not secret:
+        return None
+    if public == demo.CW_PUBLIC_KEY and secret == demo.CW_PRIVATE_KEY:
+        return API_MEMBER
+    return books_for(state).member_for(public, secret)
 
 
-def _collections(state, store: _Store) -> dict[str, tuple[str, Collection]]:
+def member_count(state) -> int:
+    return max(0, state.sizes.get("members", min(state.records, max(5, state.records // 10))))
+
+
+def _collections(state) -> dict[str, tuple[str, Collection]]:
     companies, agreements, catalog = (state.size(k) for k in ("companies", "agreements", "catalog"))
-    members = state.sizes.get("members", min(state.records, max(5, state.records // 10)))
+    members = member_count(state)
     return {
         "company/companies": ("companies", Collection(companies, cw_data.company)),
         "company/contacts": ("contacts", Collection(state.size("contacts"), cw_data.contact)),
@@ -142,12 +148,7 @@ def _collections(state, store: _Store) -> dict[str, tuple[str, Collection]]:
         "procurement/catalog": ("catalog", Collection(catalog, cw_data.catalog_item)),
         "procurement/products": ("catalog", Collection(catalog, partial(
             cw_data.product, catalog_size=catalog, agreements=agreements))),
-        "system/members": ("system", Collection(max(0, members), cw_data.member)),
-        "finance/accounting/unpostedinvoices": ("invoicing", Collection(
-            state.size("invoices"), partial(cw_data.unposted_invoice, companies=companies),
-            excluded=store.batched)),
-        "finance/accounting/batches": ("invoicing", Collection(
-            len(store.batches), lambda i: store.batches[i - 1])),
+        "system/members": ("system", Collection(members, cw_data.member)),
     }
 
 
@@ -155,15 +156,13 @@ _ADDITIONS = re.compile(r"finance/agreements/(\d+)/additions(?:/(count|\d+))?")
 _ITEM = re.compile(r"(.+?)(?:/(count|\d+))?")
 
 
-def _route(state, store: _Store, method: str, sub: str):
+def _route(state, method: str, sub: str):
     """(right, handler) for this path, or None. Rights match the fault ``right`` names."""
-    if method == "POST":
-        posts = {"finance/accounting/export": partial(_export, state, store),
-                 "finance/accounting/batches": partial(_create_batch, state, store)}
-        return ("invoicing", posts[sub]) if sub in posts else None
+    if method != "GET":
+        return None
     if sub == "system/info":
         return "system", lambda: _json(cw_data.system_info())
-    collections = _collections(state, store)
+    collections = _collections(state)
     match = _ADDITIONS.fullmatch(sub)
     if match:
         parent, tail = int(match[1]), match[2]
@@ -193,68 +192,3 @@ def _serve(coll: Collection, tail: str | None, noun: str) -> Response:
     forward = request.headers.get("pagination-type", "").lower() == "forward-only"
     records, link = page(coll, request.args, forward, request.base_url)
     return _json(records, headers={"Link": link} if link else None)
-
-
-def _request_object(required: tuple[str, ...] = ()) -> dict | Response:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _error(400, "InvalidObject", "The request body is not a JSON object")
-    missing = [name for name in required if not data.get(name)]
-    if missing:
-        return _error(400, "InvalidObject", "batch object is invalid", [
-            {"code": "NullObject", "message": f"{name} is required", "resource": "batch",
-             "field": name} for name in missing])
-    return data
-
-
-def _export(state, store: _Store) -> Response:
-    data = _request_object()
-    if isinstance(data, Response):
-        return data
-    wanted = [i for i in (data.get("includedInvoiceIds") or []) if isinstance(i, int)]
-    excluded = set(data.get("excludedInvoiceIds") or [])
-    if not wanted:
-        wanted = list(range(1, min(state.size("invoices"), 100) + 1))
-    ids = [i for i in wanted
-           if 1 <= i <= state.size("invoices") and i not in store.batched and i not in excluded]
-    return _json(_gl_export(ids))
-
-
-def _create_batch(state, store: _Store) -> Response:
-    data = _request_object(("processedRecordIds",))
-    if isinstance(data, Response):
-        return data
-    ids = [i for i in data["processedRecordIds"] if isinstance(i, int) and 1 <= i <= state.size("invoices")]
-    with store.lock:
-        ids = [i for i in ids if i not in store.batched]
-        store.batched.update(ids)
-        batch_id = len(store.batches) + 1
-        store.batches.append({
-            "id": batch_id, "batchIdentifier": data.get("batchIdentifier") or f"WS{batch_id:05d}",
-            "closedFlag": False, "exportInvoicesFlag": data.get("exportInvoicesFlag", True),
-            "exportExpensesFlag": data.get("exportExpensesFlag", False),
-            "exportProductsFlag": data.get("exportProductsFlag", False),
-            "_info": {"lastUpdated": cw_data.stamp(cw_data.BASE_TIME)}})
-    return _json(_gl_export(ids), 201)
-
-
-def _gl_export(ids: list[int]) -> dict:
-    transactions, customers = [], {}
-    for i in ids:
-        inv = cw_data.unposted_invoice(i)
-        customers.setdefault(inv["company"]["id"], {
-            "company": inv["company"], "accountNumber": inv["accountNumber"],
-            "billingTerms": inv["billingTerms"], "currency": inv["currency"], "taxable": True})
-        transactions.append({
-            "id": i, "documentNumber": inv["invoiceNumber"], "documentDate": inv["invoiceDate"],
-            "documentType": "CM" if inv["invoiceType"] == "CreditMemo" else "IN",
-            "company": inv["company"], "companyAccountNumber": inv["accountNumber"],
-            "accountNumber": "1200", "billingTerms": inv["billingTerms"], "currency": inv["currency"],
-            "dueDate": inv["dueDate"], "description": inv["description"], "glEntryIds": str(i),
-            "salesTax": inv["salesTaxAmount"], "total": inv["total"], "taxable": True,
-            "detail": [{"id": i, "accountNumber": "4000", "description": inv["description"],
-                        "total": inv["subTotal"], "quantity": 1.0, "glTypeId": "IN"}],
-        })
-    return {"transactions": transactions, "customers": list(customers.values()), "exportSettings": {},
-            "expenses": [], "vendors": [], "adjustmentTransactions": [], "expenseBills": [],
-            "inventoryTransfers": [], "purchaseTransactions": []}

@@ -2,7 +2,7 @@
 
 - ``/v4_6_release/apis/2.0/AccountingInterfaceApi.asmx``: ``?wsdl`` serves Wise-Sync's own WSDL
   (``wisesync/psa/wsdl``) with its address pointing here; POST answers ``GetUnpostedInvoices``
-  with ``cw_data.unposted_invoice(i)`` for i in 1..min(records, 500).
+  with ``cw_data.unposted_invoice(i)`` for i in 1..min(records, 500), less those batched.
 - ``/v4_6_release/apis/1.5/{Service}.asmx`` for every ``*.wsdl`` in ``state.wsdl_dir`` (service
   name from the WSDL's ``wsdl:service``, case-insensitive like IIS): ``?wsdl`` serves it with
   ``soap:address`` rewritten; ``CompanyApi.FindCompanies`` is answered (``limit``/``skip``);
@@ -204,7 +204,10 @@ def _unposted_invoices(state, args):
     location = _int(args.get("locationId"))
     thru = args.get("thruDate")
     thru = (thru.text or "")[:19] if thru is not None and thru.get(f"{{{XSI_NS}}}nil") != "true" else None
+    posted = state.cw_books.posted()[0] if getattr(state, "cw_books", None) else frozenset()
     for i in range(1, min(state.size("invoices"), MAX_INVOICES) + 1):
+        if i in posted:  # batched through REST: no longer unposted here either
+            continue
         invoice = cw_data.unposted_invoice(i, companies=state.size("companies"))
         if location is not None and invoice.get("locationId") != location:
             continue

@@ -16,15 +16,16 @@ class SimState:
     records: int = 200
     wsdl_dir: str | None = None
     faults: FaultBoard = field(default_factory=FaultBoard)
-    # Per-kind sizes (companies, contacts, agreements, catalog, members, invoices) that differ
-    # from ``records``, e.g. 50,000 catalog items beside 5,000 companies.
+    # Per-kind sizes (companies, contacts, agreements, catalog, members, invoices, procurement)
+    # that differ from ``records``, e.g. 50,000 catalog items beside 5,000 companies.
     sizes: dict[str, int] = field(default_factory=dict)
 
     def size(self, kind: str) -> int:
         return max(0, self.sizes.get(kind, self.records))
 
 
-SIZED_KINDS = ("companies", "contacts", "agreements", "catalog", "members", "invoices")
+SIZED_KINDS = ("companies", "contacts", "agreements", "catalog", "members", "invoices",
+               "procurement")
 
 
 def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
@@ -51,6 +52,14 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
             except (TypeError, ValueError) as exc:
                 return {"error": str(exc)}, 400
         return jsonify(state.faults.list())
+
+    @app.post("/_sim/reset")
+    def reset():
+        """Restore every seed: ConnectWise batches/payments/tokens and the Xero organisations."""
+        for part in ("cw_books", "xero"):
+            if getattr(state, part, None) is not None:
+                getattr(state, part).reset()
+        return {"ok": True}
 
     for module in _PSA_MODULES:
         _register(app, module)
