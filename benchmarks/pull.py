@@ -81,8 +81,8 @@ def run_benchmark(base: str, args) -> None:
     from wisesync.crypto import encrypt
     from wisesync.extensions import db
     from wisesync.integrations.models import IntegrationSettings
-    from wisesync.jobs.models import SyncRun
-    from wisesync.jobs.runner import execute_run
+    from wisesync.psadata.runner import execute_run
+    from wisesync.psadata.runs import SyncRun
     from wisesync.accounts.models import Account
     from wisesync.simulator import demo
 

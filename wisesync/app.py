@@ -84,5 +84,7 @@ def register_errors(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from wisesync.cli import init_cli
+    from wisesync.jobs.worker import register_cli as register_jobs_cli
 
     init_cli(app)
+    register_jobs_cli(app)

@@ -4,8 +4,8 @@ from wisesync.audit.models import AuditEvent  # noqa: F401
 from wisesync.companies.models import Company  # noqa: F401
 from wisesync.credentials import models as _credentials  # noqa: F401
 from wisesync.integrations import models as _integrations  # noqa: F401
-from wisesync.jobs import models as _jobs  # noqa: F401
 from wisesync.psadata import models as _psadata  # noqa: F401
+from wisesync.psadata import runs as _pull_runs  # noqa: F401
 from wisesync.qlink import models as _qlink  # noqa: F401
 from wisesync.security import models as _security  # noqa: F401
 from wisesync.transactions import models as _transactions  # noqa: F401

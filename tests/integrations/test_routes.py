@@ -11,7 +11,7 @@ from tests.integrations.helpers import at_form, cw_form, save_cw_settings
 from wisesync.audit.models import AuditEvent
 from wisesync.extensions import db
 from wisesync.integrations.models import IntegrationSettings
-from wisesync.jobs.models import SyncRun
+from wisesync.psadata.runs import SyncRun
 from wisesync.psadata.models import PsaCustomer, PsaProduct
 from wisesync.simulator import demo
 from wisesync.simulator.faults import Fault

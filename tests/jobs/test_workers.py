@@ -12,7 +12,7 @@ from tests.builders import make_account, make_admin
 from tests.integrations.helpers import save_cw_settings
 from tests.jobs.helpers import running_consumer, wait_for_json
 from wisesync.extensions import db
-from wisesync.jobs.models import SyncRun
+from wisesync.psadata.runs import SyncRun
 from wisesync.psadata.models import PsaProduct
 
 REDIS_URL = "redis://127.0.0.1:6379/14"

@@ -48,7 +48,7 @@ def build_world() -> World:
         pass
     run_id = 1
     try:
-        from wisesync.jobs.models import SyncRun
+        from wisesync.psadata.runs import SyncRun
 
         run = SyncRun(account_id=account.id, started_by_id=admin.id, psa_type="connectwise",
                       status="succeeded")

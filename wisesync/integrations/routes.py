@@ -13,7 +13,7 @@ from wisesync.auth.access import admin_required, client_ip
 from wisesync.forms_common import add_field_error
 from wisesync.integrations import services
 from wisesync.integrations.forms import AutotaskSettingsForm, ConnectWiseSettingsForm
-from wisesync.jobs import services as jobs
+from wisesync.psadata import runs as pulls
 from wisesync.psa.connectwise_common import CLOUD_SITES
 from wisesync.service_errors import FieldError
 
@@ -21,10 +21,7 @@ bp = Blueprint("integrations", __name__)
 
 
 def register(app) -> None:
-    from wisesync.jobs.worker import register_cli
-
     app.register_blueprint(bp, url_prefix="/integrations")
-    register_cli(app)
 
 
 def _forms(settings):
@@ -49,7 +46,7 @@ def _page(status: int = 200, *, cw_form=None, at_form=None, outcome=None):
     return render_template("integrations/index.html", account=account, settings=settings,
                            cw_form=cw_form or cw, at_form=at_form or at, outcome=outcome,
                            report=outcome.report if outcome else (settings.last_test if settings else None),
-                           run=jobs.latest_run(account.id)), status
+                           run=pulls.latest_run(account.id)), status
 
 
 @bp.get("/", strict_slashes=False)
@@ -113,9 +110,9 @@ def sync():
 @bp.get("/sync/<int:run_id>")
 @admin_required
 def sync_status(run_id: int):
-    run = jobs.get_run(current_user.account_id, run_id) or abort(404)
+    run = pulls.get_run(current_user.account_id, run_id) or abort(404)
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        response = jsonify(jobs.progress(run))
+        response = jsonify(pulls.progress(run))
         response.headers["Cache-Control"] = "no-store"
         return response
-    return render_template("integrations/sync.html", run=run, progress=jobs.progress(run))
+    return render_template("integrations/sync.html", run=run, progress=pulls.progress(run))

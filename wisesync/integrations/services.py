@@ -73,7 +73,7 @@ def _apply(settings, values: dict, labels: dict) -> list[str]:
 def _finish(account, settings, report: ConnectionReport, *, save: bool, changed: list[str],
             psa: str, actor, ip: str) -> TestOutcome:
     """Audit, commit once, and queue the pull after a good save."""
-    from wisesync.jobs.services import start_pull
+    from wisesync.psadata.runs import start_pull
 
     failed = ", ".join(check.name for check in report.failed)
     record("integration.tested", account_id=account.id, actor=actor, ip=ip,
@@ -180,7 +180,7 @@ def is_configured(account) -> bool:
 
 def start_manual_pull(account, *, actor=None, ip: str = ""):
     """"Pull now": ``(run, started)``; raises :class:`FieldError` when nothing is saved yet."""
-    from wisesync.jobs.services import start_pull
+    from wisesync.psadata.runs import start_pull
 
     if not is_configured(account):
         raise FieldError("form", "Save working integration settings first (Test and Save), then pull.")

@@ -1,4 +1,5 @@
-"""What the worker runs: one pull, from "queued" to "succeeded" or "failed"."""
+"""What the worker runs for the ``wisesync.pull`` task: one pull, from "queued" to "succeeded"
+or "failed"."""
 from __future__ import annotations
 
 import logging
@@ -7,10 +8,10 @@ from sqlalchemy import update
 
 from wisesync.accounts.models import Account
 from wisesync.extensions import db
-from wisesync.jobs.models import SyncRun
-from wisesync.jobs.services import dumps
 from wisesync.modelbase import utcnow
 from wisesync.psa.errors import PsaError
+from wisesync.psadata import pull
+from wisesync.psadata.runs import SyncRun, dumps
 
 log = logging.getLogger(__name__)
 UNEXPECTED = "The pull stopped because of an unexpected error in Wise-Sync."
@@ -31,8 +32,6 @@ def execute_run(run_id: int, client=None) -> SyncRun | None:
     Never raises for a PSA failure: the run ends ``failed`` with the error's explanation
     and fix. ``client`` replaces the one built from the account's settings (benchmarks).
     """
-    from wisesync.psadata import pull
-
     claimed = db.session.execute(
         update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued")
         .values(status="running", started_at=utcnow(), heartbeat_at=utcnow())).rowcount

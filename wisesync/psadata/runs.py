@@ -1,16 +1,24 @@
-"""Starting pulls and reading their state. One queued-or-running pull per account."""
+"""Pull runs: the record people watch while the PSA's customers, agreements and products are
+pulled, starting one (one queued-or-running per account), its progress, and failing the runs
+a killed worker left behind. The pull itself is :mod:`wisesync.psadata.runner` (the queued
+task) and :mod:`wisesync.psadata.pull` (paging and upserting)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ForeignKey, Index, String, Text, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
+from wisesync import jobs
 from wisesync.audit.services import record
 from wisesync.extensions import db
-from wisesync.jobs.models import ACTIVE_STATUSES, SyncRun
 from wisesync.modelbase import utcnow
+
+ACTIVE_STATUSES = ("queued", "running")
+STATUSES = (*ACTIVE_STATUSES, "succeeded", "failed")
+PULL_TASK = "wisesync.pull"  # the queued task's name (kept: runs queued before an upgrade still run)
 
 WORKER_STOPPED = "The worker stopped during the pull; start it again."
 WORKER_STOPPED_FIX = ("Make sure the job worker runs (scripts/serve starts it; otherwise run "
@@ -18,6 +26,62 @@ WORKER_STOPPED_FIX = ("Make sure the job worker runs (scripts/serve starts it; o
 # A run that has not reported progress for this long is considered abandoned when someone
 # starts a new pull (a worker killed with no restart would otherwise block pulls forever).
 STALE_AFTER = timedelta(minutes=15)
+
+
+class SyncRun(db.Model):
+    """One pull of an account's PSA data, from "queued" to "succeeded" or "failed".
+
+    At most one run per account is queued or running: a partial unique index enforces it, so
+    two concurrent starts cannot both win.
+    """
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (
+        Index("uq_sync_runs_one_active", "account_id", unique=True,
+              sqlite_where=text("status IN ('queued', 'running')"),
+              postgresql_where=text("status IN ('queued', 'running')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    psa_type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    # {"customers": 120, ...} done so far, and the totals the PSA reported before paging.
+    counts_json: Mapped[str] = mapped_column(Text, default="{}")
+    totals_json: Mapped[str] = mapped_column(Text, default="{}")
+    message: Mapped[str] = mapped_column(Text, default="")
+    fix: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def counts(self) -> dict:
+        return json.loads(self.counts_json or "{}")
+
+    @property
+    def totals(self) -> dict:
+        return json.loads(self.totals_json or "{}")
+
+    @property
+    def percent(self) -> int:
+        if self.status == "succeeded":
+            return 100
+        total = sum(self.totals.values())
+        return min(99, int(100 * sum(self.counts.values()) / total)) if total else 0
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "status": self.status, "counts": self.counts, "totals": self.totals,
+                "percent": self.percent, "message": self.message, "fix": self.fix}
+
+    def __repr__(self) -> str:
+        return f"<SyncRun {self.id} account={self.account_id} {self.status}>"
 
 
 def get_run(account_id: int, run_id: int) -> SyncRun | None:
@@ -41,8 +105,6 @@ def start_pull(account, *, actor=None, ip: str = "") -> tuple[SyncRun, bool]:
     partial unique index on ``sync_runs`` decides races: of two concurrent starts, one
     insert fails and that caller gets the winner's run.
     """
-    from wisesync.jobs.queue import enqueue_pull
-
     running = active_run(account.id)
     if running is not None and utcnow() - running.heartbeat_at > STALE_AFTER:
         _fail(running, "The previous pull stopped reporting progress and was given up.")
@@ -64,7 +126,7 @@ def start_pull(account, *, actor=None, ip: str = "") -> tuple[SyncRun, bool]:
     record("sync.started", account_id=account.id, actor=actor, ip=ip,
            detail=f"Pull {run.id} of {account.psa_type} customers, agreements and products queued")
     db.session.commit()
-    enqueue_pull(run.id)
+    jobs.enqueue(PULL_TASK, run.id)
     db.session.expire(run)  # in immediate mode the task already changed it
     return run, True
 
@@ -73,8 +135,9 @@ def _fail(run: SyncRun, message: str, fix: str = WORKER_STOPPED_FIX) -> None:
     run.status, run.message, run.fix, run.finished_at = "failed", message, fix, utcnow()
 
 
+@jobs.on_worker_start
 def mark_abandoned_runs(older_than: timedelta | None = None) -> int:
-    """Fail the runs a killed worker left queued or running; returns how many.
+    """Fail the pulls a killed worker left queued or running; returns how many.
 
     Called when a worker starts. With the embedded queue there is one worker, so every such
     run is abandoned (``older_than=None``). With Redis, other workers may be busy, so only
@@ -97,3 +160,10 @@ def progress(run: SyncRun) -> dict:
 
 def dumps(values: dict) -> str:
     return json.dumps(values, sort_keys=True)
+
+
+@jobs.task(PULL_TASK)
+def pull_task(run_id: int) -> None:
+    from wisesync.psadata.runner import execute_run
+
+    execute_run(run_id)

@@ -1,4 +1,4 @@
-"""Pulls through the job queue: starting, one per account, progress JSON, failures, workers."""
+"""Pull runs through the job queue: starting, one per account, progress JSON, failures, workers."""
 from __future__ import annotations
 
 import pytest
@@ -7,11 +7,11 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.builders import make_account, make_admin
 from tests.integrations.helpers import save_at_settings, save_cw_settings
-from tests.jobs.helpers import no_sleep_policy
+from tests.psadata.helpers import no_sleep_policy
 from wisesync.extensions import db
-from wisesync.jobs import services as jobs
-from wisesync.jobs.models import SyncRun
 from wisesync.psadata import pull
+from wisesync.psadata import runs
+from wisesync.psadata.runs import SyncRun
 from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaProduct
 from wisesync.simulator.faults import Fault
 
@@ -74,10 +74,10 @@ def test_a_concurrent_start_that_loses_the_race_gets_the_winner(app, admin, monk
     db.session.add(winner)
     db.session.commit()
     # As if the check ran before the winner's insert was visible.
-    monkeypatch.setattr(jobs, "active_run", lambda account_id, _real=jobs.active_run: (
+    monkeypatch.setattr(runs, "active_run", lambda account_id, _real=runs.active_run: (
         None if not getattr(monkeypatch, "_checked", False) and not setattr(monkeypatch, "_checked", True)
         else _real(account_id)))
-    run, started = jobs.start_pull(admin.account)
+    run, started = runs.start_pull(admin.account)
     assert not started and run.id == winner.id and rows(SyncRun) == 1
 
 
@@ -211,7 +211,7 @@ def test_worker_start_marks_runs_left_by_a_killed_worker_failed(app):
 
 
 def test_a_failed_run_left_in_the_queue_is_skipped(app, psa_sim):
-    from wisesync.jobs.runner import execute_run
+    from wisesync.psadata.runner import execute_run
 
     account = make_account()
     save_cw_settings(account, psa_sim)
