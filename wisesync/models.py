@@ -2,6 +2,7 @@
 from wisesync.accounts.models import Account  # noqa: F401
 from wisesync.audit.models import AuditEvent  # noqa: F401
 from wisesync.companies.models import Company  # noqa: F401
+from wisesync.companies import xero_models as _xero  # noqa: F401
 from wisesync.credentials import models as _credentials  # noqa: F401
 from wisesync.integrations import models as _integrations  # noqa: F401
 from wisesync.psadata import models as _psadata  # noqa: F401

@@ -75,4 +75,4 @@ def test_update_company_reports_what_changed(app):
     assert services.update_company(company, name="Acme", **CODES) == []
     changes = services.update_company(company, name="Acme", sales_tax_code="OUTPUT3",
                                       purchase_tax_code="INPUT2")
-    assert changes == ["sales tax code: 'OUTPUT2' → 'OUTPUT3'"]
+    assert changes == ["taxable sales tax code: 'OUTPUT2' → 'OUTPUT3'"]

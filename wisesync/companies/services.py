@@ -1,20 +1,34 @@
 """Accounting companies: the list, create/edit rules, and who may sync which.
 
 Every function takes the account explicitly; routes pass ``current_user.account_id``.
+A save is one transaction: every rule is checked before anything is written, so a refused
+save changes nothing (DESIGN §6), and the audit event is committed with the change.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from wisesync.audit.services import record
-from wisesync.companies.models import Company
+from wisesync.companies.models import (DEFAULT_ROUNDING_ACCOUNT, DOCUMENT_STATUSES, SYNC_SCHEDULES,
+                                       Company, CompanyLocation)
 from wisesync.extensions import db
 from wisesync.service_errors import FieldError
 
 NAME_TAKEN = "This account already has a company called {name!r}. Use a different name."
-FIELD_LABELS = {"name": "name", "sales_tax_code": "sales tax code",
-                "purchase_tax_code": "purchase tax code"}
+LOCATION_TAKEN = ("{location} already belongs to {company!r}: a location goes to one company. "
+                  "Untick it on {company!r} first, or leave it out here.")
+ONE_CATCH_ALL = ("{company!r} already has no locations ticked, so it takes every location no "
+                 "other company names; only one company may do that. Tick the locations this "
+                 "company takes (or tick locations on {company!r} first).")
+FIELD_LABELS = {"name": "name", "sales_tax_code": "taxable sales tax code",
+                "sales_exempt_tax_code": "exempt sales tax code",
+                "purchase_tax_code": "taxable purchases tax code",
+                "purchase_exempt_tax_code": "exempt purchases tax code",
+                "document_status": "document status", "sync_schedule": "sync schedule",
+                "rounding_account": "rounding account", "psa_locations": "PSA locations"}
+DEFAULTS = {"sales_exempt_tax_code": "", "purchase_exempt_tax_code": "", "document_status": "DRAFT",
+            "sync_schedule": "manual", "rounding_account": DEFAULT_ROUNDING_ACCOUNT}
 
 
 def list_companies(account_id: int) -> list[Company]:
@@ -53,6 +67,41 @@ def users_granted(company: Company) -> list:
         .order_by(User.last_name, User.first_name, User.id)))
 
 
+def location_names(account_id: int) -> dict[int, str]:
+    """Every pulled location of the account (also ones gone from the PSA): id → name."""
+    from wisesync.psadata import list_locations
+
+    return dict(list_locations(account_id, include_inactive=True))
+
+
+def location_owners(account_id: int) -> dict[int, Company]:
+    """PSA location id → the company that ticks it."""
+    rows = db.session.execute(select(CompanyLocation.psa_location_id, Company)
+                              .join(Company, Company.id == CompanyLocation.company_id)
+                              .where(CompanyLocation.account_id == account_id))
+    return {int(location): company for location, company in rows}
+
+
+def catch_all_companies(account_id: int) -> list[Company]:
+    """Companies with no location ticked: each takes every location no other company names.
+    More than one is a conflict the company pages warn about (it can exist from before the
+    first pull, when there was nothing to tick)."""
+    no_locations = ~exists().where(CompanyLocation.company_id == Company.id)
+    return list(db.session.scalars(select(Company).where(Company.account_id == account_id, no_locations)
+                                   .order_by(Company.name_key)))
+
+
+def company_for_location(account_id: int, location_id: int | None) -> Company | None:
+    """The company a ConnectWise location's transactions go to: the one that ticks it, else
+    the only company with none ticked; None when that is nobody (or ambiguous)."""
+    if location_id is not None:
+        owner = location_owners(account_id).get(int(location_id))
+        if owner is not None:
+            return owner
+    catch_all = catch_all_companies(account_id)
+    return catch_all[0] if len(catch_all) == 1 else None
+
+
 def _check_name_free(account_id: int, name: str, exclude_id: int | None = None) -> None:
     query = select(Company.id).where(Company.account_id == account_id,
                                      Company.name_key == name.lower())
@@ -62,48 +111,137 @@ def _check_name_free(account_id: int, name: str, exclude_id: int | None = None) 
         raise FieldError("name", NAME_TAKEN.format(name=name))
 
 
+def _uses_locations(account_id: int) -> bool:
+    from wisesync.accounts.models import Account
+
+    account = db.session.get(Account, account_id)
+    return account is not None and account.psa_type == "connectwise"
+
+
+def _check_locations(account_id: int, chosen: set[int], exclude_id: int | None) -> None:
+    """A location belongs to one company; at most one company ticks none (once there are
+    pulled locations to tick)."""
+    names = location_names(account_id)
+    for location, owner in sorted(location_owners(account_id).items()):
+        if location in chosen and owner.id != exclude_id:
+            label = names.get(location, f"Location {location}")
+            raise FieldError("psa_locations", LOCATION_TAKEN.format(location=label, company=owner.name))
+    if chosen or not names:
+        return
+    others = [c for c in catch_all_companies(account_id) if c.id != exclude_id]
+    if others:
+        raise FieldError("psa_locations", ONE_CATCH_ALL.format(company=others[0].name))
+
+
+def _clean(values: dict) -> dict:
+    out = {}
+    for key, value in values.items():
+        if key == "psa_locations":
+            out[key] = {int(v) for v in value or ()}
+        else:
+            out[key] = (value or "").strip() if isinstance(value, str) or value is None else value
+    if "document_status" in out and out["document_status"] not in DOCUMENT_STATUSES:
+        raise FieldError("document_status", "Choose Draft or Approved (AUTHORISED).")
+    if "sync_schedule" in out and out["sync_schedule"] not in SYNC_SCHEDULES:
+        raise FieldError("sync_schedule", "Choose manual, hourly or daily.")
+    if "rounding_account" in out and not out["rounding_account"]:
+        raise FieldError("rounding_account", "Enter the Xero account code rounding differences go to, e.g. 860.")
+    return out
+
+
 def _commit(name: str) -> None:
-    # Two admins saving the same name at once: the unique index catches the one the check missed.
+    # Two admins saving at once: the unique indexes catch what the checks missed.
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         db.session.rollback()
+        if "company_locations" in str(exc.orig):
+            raise FieldError("psa_locations", "Another company took one of these locations just now. "
+                                              "Reload the page and choose again.") from None
         raise FieldError("name", NAME_TAKEN.format(name=name)) from None
 
 
+def _set_locations(company: Company, chosen: set[int]) -> None:
+    current = {loc.psa_location_id: loc for loc in company.locations}
+    for psa_id, loc in current.items():
+        if psa_id not in chosen:
+            company.locations.remove(loc)
+    for psa_id in sorted(chosen - set(current)):
+        company.locations.append(CompanyLocation(account_id=company.account_id, psa_location_id=psa_id))
+
+
+def _describe_locations(account_id: int, ids: set[int]) -> str:
+    if not ids:
+        return "none (every location no other company names)"
+    names = location_names(account_id)
+    return ", ".join(f"{names.get(i, 'Location')} ({i})" for i in sorted(ids))
+
+
 def create_company(account_id: int, *, name: str, sales_tax_code: str, purchase_tax_code: str,
-                   actor=None, ip: str = "") -> Company:
+                   sales_exempt_tax_code: str = "", purchase_exempt_tax_code: str = "",
+                   psa_locations=(), document_status: str = "DRAFT", sync_schedule: str = "manual",
+                   rounding_account: str = DEFAULT_ROUNDING_ACCOUNT, actor=None, ip: str = "") -> Company:
     """Add a company to the account. Raises :class:`FieldError` on ``name`` when the name is
-    already used in this account (case-insensitively). Existing ``user``-role users are not
-    granted the new company; admins can sync it at once."""
-    name = name.strip()
-    _check_name_free(account_id, name)
-    company = Company(account_id=account_id, name=name, name_key=name.lower(),
-                      sales_tax_code=sales_tax_code.strip(),
-                      purchase_tax_code=purchase_tax_code.strip())
+    already used in this account (case-insensitively), on ``psa_locations`` when a location
+    belongs to another company or another company already takes every location. Existing
+    ``user``-role users are not granted the new company; admins can sync it at once."""
+    values = _clean({"name": name, "sales_tax_code": sales_tax_code, "purchase_tax_code": purchase_tax_code,
+                     "sales_exempt_tax_code": sales_exempt_tax_code,
+                     "purchase_exempt_tax_code": purchase_exempt_tax_code, "document_status": document_status,
+                     "sync_schedule": sync_schedule, "rounding_account": rounding_account,
+                     "psa_locations": psa_locations})
+    uses_locations = _uses_locations(account_id)
+    chosen = values.pop("psa_locations") if uses_locations else set()
+    values.pop("psa_locations", None)
+    _check_name_free(account_id, values["name"])
+    if uses_locations:
+        _check_locations(account_id, chosen, exclude_id=None)
+    company = Company(account_id=account_id, name_key=values["name"].lower(), **values)
+    _set_locations(company, chosen)
     db.session.add(company)
     record("company.created", account_id=account_id, actor=actor, ip=ip,
-           detail=f"Company {name!r} created (sales tax {company.sales_tax_code}, "
-                  f"purchase tax {company.purchase_tax_code})")
-    _commit(name)
+           detail=f"Company {company.name!r} created (taxable sales {company.sales_tax_code}, exempt "
+                  f"sales {company.sales_exempt_tax_code or '-'}, taxable purchases "
+                  f"{company.purchase_tax_code}, exempt purchases {company.purchase_exempt_tax_code or '-'}; "
+                  f"{company.document_status}, {company.sync_schedule}, rounding {company.rounding_account}"
+                  + (f"; locations {_describe_locations(account_id, chosen)}" if uses_locations else "")
+                  + ")")
+    _commit(company.name)
     return company
 
 
 def update_company(company: Company, *, name: str, sales_tax_code: str, purchase_tax_code: str,
-                   actor=None, ip: str = "") -> list[str]:
+                   actor=None, ip: str = "", **settings) -> list[str]:
     """Save the edit; returns what changed ("name: 'A' → 'B'"), empty when nothing did.
-    Raises :class:`FieldError` on ``name`` when another company of the account has it."""
-    new = {"name": name.strip(), "sales_tax_code": sales_tax_code.strip(),
-           "purchase_tax_code": purchase_tax_code.strip()}
+
+    ``settings`` may hold any of ``sales_exempt_tax_code``, ``purchase_exempt_tax_code``,
+    ``document_status``, ``sync_schedule``, ``rounding_account``, ``psa_locations``
+    (PSA location ids); left out means unchanged. Raises :class:`FieldError` like
+    :func:`create_company`; nothing is saved then."""
+    unknown = set(settings) - set(DEFAULTS) - {"psa_locations"}
+    if unknown:
+        raise TypeError(f"update_company() got unexpected settings {sorted(unknown)}")
+    new = _clean({"name": name, "sales_tax_code": sales_tax_code, "purchase_tax_code": purchase_tax_code,
+                  **settings})
+    chosen = new.pop("psa_locations", None)
+    if not _uses_locations(company.account_id):
+        chosen = None
     if new["name"].lower() != company.name_key:
         _check_name_free(company.account_id, new["name"], exclude_id=company.id)
+    if chosen is not None:
+        _check_locations(company.account_id, chosen, exclude_id=company.id)
     changes = [f"{FIELD_LABELS[key]}: {getattr(company, key)!r} → {value!r}"
                for key, value in new.items() if getattr(company, key) != value]
+    if chosen is not None and chosen != company.location_ids:
+        changes.append(f"PSA locations: {_describe_locations(company.account_id, company.location_ids)} → "
+                       f"{_describe_locations(company.account_id, chosen)}")
     if not changes:
         return []
     for key, value in new.items():
         setattr(company, key, value)
     company.name_key = new["name"].lower()
+    if chosen is not None:
+        _set_locations(company, chosen)
     record("company.edited", account_id=company.account_id, actor=actor, ip=ip,
            detail=f"Company {company.id} {new['name']!r}: " + "; ".join(changes))
     _commit(new["name"])

@@ -70,3 +70,14 @@ class PsaProduct(_Pulled, db.Model):
 
     def __repr__(self) -> str:
         return f"<PsaProduct {self.kind} {self.psa_id} {self.name!r}>"
+
+
+class PsaLocation(_Pulled, db.Model):
+    """A ConnectWise location (``/system/locations``): companies take the transactions of the
+    billing locations they tick."""
+
+    __tablename__ = "psa_locations"
+    __table_args__ = (UniqueConstraint("account_id", "psa_id", name="uq_psa_locations_account_psa_id"),)
+
+    def __repr__(self) -> str:
+        return f"<PsaLocation {self.psa_id} {self.name!r}>"

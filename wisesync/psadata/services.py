@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from wisesync.extensions import db
-from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaProduct
+from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaLocation, PsaProduct
 
 PER_PAGE = 50
 
@@ -73,3 +73,16 @@ def products(account_id: int, q: str = "", page: int = 1) -> Page:
         where.append(match)
     query = select(PsaProduct).where(*where).order_by(PsaProduct.active.desc(), PsaProduct.name, PsaProduct.id)
     return _page(query, select(func.count()).select_from(PsaProduct).where(*where), page, q)
+
+
+def list_locations(account_id: int, include_inactive: bool = False) -> list[tuple[int, str]]:
+    """``[(psa_id, name)]`` of the account's pulled ConnectWise locations, by name.
+
+    Locations the PSA no longer lists (or marks inactive) are left out unless asked for; a
+    company that still ticks one shows it from its own saved ids."""
+    where = [PsaLocation.account_id == account_id]
+    if not include_inactive:
+        where.append(PsaLocation.active.is_(True))
+    rows = db.session.execute(select(PsaLocation.psa_id, PsaLocation.name).where(*where)
+                              .order_by(func.lower(PsaLocation.name), PsaLocation.psa_id))
+    return [(int(psa_id), name) for psa_id, name in rows]
