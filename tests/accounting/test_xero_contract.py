@@ -16,7 +16,8 @@ pytestmark = [
                        reason="!!! Xero OpenAPI fixtures not found: XERO CONTRACT NOT CHECKED !!!"),
     pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")]
 
-INVOICE = {"Type": "ACCREC", "Contact": {"ContactID": "3f0a2f1e-7c0b-4a1e-9b4e-2d7f7f3c9a11"},
+CONTACT_ID = "3f0a2f1e-7c0b-4a1e-9b4e-2d7f7f3c9a11"
+INVOICE = {"Type": "ACCREC", "Contact": {"ContactID": CONTACT_ID},
            "InvoiceNumber": "CW-1042", "Reference": "Agreement May", "Date": date(2026, 5, 1),
            "DueDate": date(2026, 5, 31), "LineAmountTypes": "Exclusive", "Status": "DRAFT",
            "LineItems": [{"Description": "Managed services", "Quantity": Decimal("2.0000"),
@@ -34,7 +35,7 @@ CONTACT = {"Name": "Summit Accounting Inc.", "ContactNumber": "SummitAccounting2
                           "PostalCode": "1010", "Country": "NZ"}]}
 ITEM = {"Code": "MSP-GOLD", "Name": "Managed services (gold)", "IsSold": True,
         "SalesDetails": {"UnitPrice": Decimal("149.9950"), "AccountCode": "4200", "TaxType": "OUTPUT2"}}
-CREDIT = {"Type": "ACCRECCREDIT", "Contact": {"ContactID": "3f0a2f1e-7c0b-4a1e-9b4e-2d7f7f3c9a11"},
+CREDIT = {"Type": "ACCRECCREDIT", "Contact": {"ContactID": CONTACT_ID},
           "CreditNoteNumber": "CW-1043", "Date": date(2026, 5, 3), "LineAmountTypes": "Exclusive",
           "LineItems": [{"Description": "Refund", "Quantity": Decimal("1"), "UnitAmount": Decimal("50"),
                          "AccountCode": "4000", "TaxType": "OUTPUT2"}]}
@@ -52,7 +53,7 @@ def calls():
         ("all_contacts", lambda x: x.contacts(page=2), {"Contacts": []}),
         ("invoices", lambda x: x.invoices(numbers=["CW-1", "CW-2"], statuses=["AUTHORISED"],
                                           modified_since=since), {"Invoices": []}),
-        ("invoices_by_id", lambda x: x.invoices(ids=["3f0a2f1e-7c0b-4a1e-9b4e-2d7f7f3c9a11"]), {"Invoices": []}),
+        ("invoices_by_id", lambda x: x.invoices(ids=[CONTACT_ID]), {"Invoices": []}),
         ("credit_notes", lambda x: x.credit_notes(numbers=["CN-1"]), {"CreditNotes": []}),
         ("payments", lambda x: x.payments(modified_since=since), {"Payments": []}),
         ("put_invoices", lambda x: x.put_invoices([INVOICE, BILL], "k-1"), {"Invoices": [{}, {}]}),

@@ -57,9 +57,22 @@ def test_invoices_by_id_status_and_modified_since():
 
 def test_contacts_by_number_and_name_in_one_where():
     fake = FakeXero(reply(200, {"Contacts": [{"ContactID": "c1"}]}))
-    client(fake).contacts(contact_numbers=["X", "Y"], names=['Bob "The Builder"'])
+    client(fake).contacts(contact_numbers=["X", "Y"], names=["Bob's Builders"])
     assert fake.sent[0].query["where"] == \
-        'ContactNumber=="X" OR ContactNumber=="Y" OR Name=="Bob ""The Builder"""'
+        'ContactNumber=="X" OR ContactNumber=="Y" OR Name=="Bob\'s Builders"'
+    assert len(fake.sent) == 1
+
+
+def test_a_name_with_a_double_quote_is_searched_and_matched_exactly():
+    found = [{"ContactID": "c1", "Name": 'Bob "The Builder" Ltd'},
+             {"ContactID": "c2", "Name": 'Bob "The Builder" Ltd (old)'},
+             {"ContactID": "c3", "Name": 'BOB "THE BUILDER" LTD'}]
+    fake = FakeXero(reply(200, {"Contacts": [{"ContactID": "c0", "ContactNumber": "X"}]}),
+                    reply(200, {"Contacts": found}))
+    result = client(fake).contacts(contact_numbers=["X"], names=['Bob "The Builder" Ltd'])
+    assert [c["ContactID"] for c in result] == ["c0", "c1", "c3"]
+    assert fake.sent[0].query["where"] == 'ContactNumber=="X"'
+    assert fake.sent[1].query["searchTerm"] == 'Bob "The Builder" Ltd' and "where" not in fake.sent[1].query
 
 
 def test_long_lookups_are_split_and_duplicates_dropped():

@@ -473,13 +473,23 @@ class XeroClient:
     def contacts(self, *, contact_numbers: Iterable[str] = (), names: Iterable[str] = (),
                  page: int | None = None) -> list[dict]:
         """Contacts whose ContactNumber or Name is one of those given (any of them); every
-        active contact when neither is given."""
-        terms = [f"ContactNumber=={where_literal(n)}" for n in contact_numbers]
-        terms += [f"Name=={where_literal(n)}" for n in names]
-        if not terms:
+        active contact when neither is given.
+
+        Values go into one ``where`` (up to 50 a call). A value holding ``"`` is looked up with
+        ``searchTerm`` instead and matched here (ignoring case): no escape of a quote inside a
+        ``where`` string is documented, and Xero's clients report every attempt failing.
+        """
+        wanted = [("ContactNumber", str(n)) for n in contact_numbers] + [("Name", str(n)) for n in names]
+        if not wanted:
             return self._pages("Contacts", "Contacts", None, None, page)
-        return _unique((self._pages("Contacts", "Contacts", {"where": " OR ".join(chunk)}, None, page)
-                        for chunk in _chunks(terms)), id_key="ContactID")
+        terms = [f"{name}=={where_literal(value)}" for name, value in wanted if '"' not in value]
+        batches = [self._pages("Contacts", "Contacts", {"where": " OR ".join(chunk)}, None, page)
+                   for chunk in _chunks(terms)]
+        for name, value in wanted:
+            if '"' in value:
+                found = self._pages("Contacts", "Contacts", {"searchTerm": value}, None, page)
+                batches.append([c for c in found if str(c.get(name) or "").casefold() == value.casefold()])
+        return _unique(batches, id_key="ContactID")
 
     def invoices(self, *, numbers: Iterable[str] = (), ids: Iterable[str] = (),
                  statuses: Iterable[str] = (), modified_since: datetime | None = None,
