@@ -137,3 +137,55 @@ def sim_tokens(base: str, tenant_ids, *, scope: str = SIM_SCOPES) -> dict:
                           timeout=10)
     token.raise_for_status()
     return token.json()
+
+
+def validate(response, spec: str = "accounting") -> bool:
+    """Check ``response.request`` against the Xero spec and, when the spec declares that status
+    for the operation, the answer too. True when the answer was checked, False when the spec
+    declares no such status (e.g. 401/403/429, which it never describes)."""
+    from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+    from openapi_core.templating.responses.exceptions import ResponseNotFound
+
+    openapi = xero_accounting_spec() if spec == "accounting" else xero_identity_spec()
+    prepared = response.request.copy()
+    prepared.url = on_spec_server(prepared.url)
+    request = RequestsOpenAPIRequest(prepared)
+    openapi.validate_request(request)
+    try:
+        openapi.validate_response(request, RequestsOpenAPIResponse(response))
+    except ResponseNotFound:
+        return False
+    return True
+
+
+class SimApi:
+    """Plain-requests calls to the simulator's Accounting API for one grant, each request and
+    answer checked against the spec (``validate``) unless ``check=False``."""
+
+    def __init__(self, base: str, access_token: str, tenant_id: str):
+        self.base, self.access_token, self.tenant_id = base, access_token, tenant_id
+
+    def headers(self, tenant_id: str | None = None, **extra) -> dict:
+        return {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json",
+                "xero-tenant-id": tenant_id or self.tenant_id, **extra}
+
+    def call(self, method: str, path: str, *, json=None, params=None, headers=None,
+             tenant_id: str | None = None, check: bool = True):
+        import requests
+
+        response = requests.request(method, f"{self.base}/xero/api/api.xro/2.0/{path}", json=json,
+                                    params=params, headers=self.headers(tenant_id, **(headers or {})),
+                                    timeout=30)
+        if check:
+            checked = validate(response)
+            assert checked or response.status_code >= 400, "the spec declares no such answer"
+        return response
+
+    def get(self, path: str, **kw):
+        return self.call("GET", path, **kw)
+
+    def put(self, path: str, body: dict, **kw):
+        return self.call("PUT", path, json=body, **kw)
+
+    def post(self, path: str, body: dict, **kw):
+        return self.call("POST", path, json=body, **kw)

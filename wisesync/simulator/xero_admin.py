@@ -17,9 +17,10 @@ from datetime import date
 
 from flask import Flask, jsonify, request
 
-from wisesync.simulator.xero_format import render
+from wisesync.simulator import xero_views
 from wisesync.simulator.xero_http import json_response
 from wisesync.simulator.xero_state import attach
+from wisesync.simulator.xero_views import RESOURCES, present
 
 def register(app: Flask, state) -> None:
     attach(state)
@@ -86,14 +87,18 @@ def register(app: Flask, state) -> None:
 
 
 def _by_kind(org) -> dict[str, list]:
-    invoices = list(org.invoices.values())
+    def show(name: str, views) -> list:
+        return [present(v, RESOURCES[name.lower()], unitdp=4) for v in views]
+
+    invoices = [xero_views.document(org, i) for i in org.invoices.values()]
     return {
-        "invoices": [render(i, True) for i in invoices if i["Type"] == "ACCREC"],
-        "bills": [render(i, True) for i in invoices if i["Type"] == "ACCPAY"],
-        "credit_notes": [render(c, True) for c in org.credit_notes.values()],
-        "contacts": [render(c) for c in org.contacts.values()],
-        "items": [render(i) for i in org.items.values()],
-        "payments": [render(p, True) for p in org.payments.values()],
+        "invoices": show("Invoices", [i for i in invoices if i["Type"] == "ACCREC"]),
+        "bills": show("Invoices", [i for i in invoices if i["Type"] == "ACCPAY"]),
+        "credit_notes": show("CreditNotes", [xero_views.document(org, c)
+                                             for c in org.credit_notes.values()]),
+        "contacts": show("Contacts", org.contacts.values()),
+        "items": show("Items", org.items.values()),
+        "payments": show("Payments", [xero_views.payment(org, p) for p in org.payments.values()]),
     }
 
 

@@ -7,6 +7,7 @@ rate-limit windows without waiting.
 """
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,13 @@ class OrgBooks:
         self.payments: dict[str, dict] = {}
         self.invoice_seq = 0
         self.credit_seq = 0
+
+    def clone(self) -> "OrgBooks":
+        """A copy whose records can change without touching these (a dry run)."""
+        twin = copy.copy(self)
+        for attr in ("contacts", "items", "invoices", "credit_notes", "payments"):
+            setattr(twin, attr, copy.deepcopy(getattr(self, attr)))
+        return twin
 
     def organisation(self) -> dict:
         org = xero_data.organisation(self.seed)
