@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     register_logging(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_web(app)
     register_errors(app)
@@ -49,6 +50,12 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
 
 
+def register_url_converters(app: Flask) -> None:
+    from wisesync.web import init_url_converters
+
+    init_url_converters(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from wisesync.auth.routes import bp as auth_bp
     from wisesync.companies.routes import bp as companies_bp
@@ -57,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from wisesync.psadata.routes import register as register_psadata
     from wisesync.qlink.routes import register as register_qlink
     from wisesync.security.routes import register as register_security
+    from wisesync.transactions.routes import register as register_transactions
     from wisesync.users.routes import bp as users_bp
 
     app.register_blueprint(auth_bp)
@@ -66,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     register_integrations(app)
     register_psadata(app)
     register_qlink(app)
+    register_transactions(app)
     # Last: it puts throttles on the other features' views by endpoint name.
     register_security(app)
 

@@ -1,0 +1,167 @@
+"""Reading ConnectWise for the sync pages: the ``/sync`` overview (unposted counts per company,
+last run, problems), a company's review, and the check of a POSTed selection.
+
+Each page reads live; a PSA that cannot be read is a problem shown on the page (its
+explanation and fix), never a 500.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from wisesync.accounts.models import Account
+from wisesync.extensions import db
+from wisesync.psa.errors import PsaError
+from wisesync.transactions import review as rv
+from wisesync.transactions.identity import Identity, choose, rest_client
+from wisesync.transactions.models import LedgerEntry
+
+AUTOTASK = ("Syncing transactions is built for ConnectWise so far; this account uses Autotask.",
+            "Nothing to do yet: Autotask invoices will sync once Wise-Sync supports them.")
+NOT_CONNECTED_FIX = "An account administrator connects it on the company's page (Companies > edit > Connect Xero)."
+
+
+@dataclass
+class Problem:
+    explanation: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.explanation} Fix: {self.fix}" if self.fix else self.explanation
+
+
+def books_for(account, identity: Identity, *, impersonate: bool = False):
+    """A :class:`ConnectWiseAccounting` for ``identity`` (may raise any PsaError)."""
+    from wisesync.psa.connectwise_accounting import ConnectWiseAccounting
+
+    return ConnectWiseAccounting(rest_client(account, identity, impersonate=impersonate))
+
+
+def xero_problem(company) -> Problem | None:
+    connection = company.xero
+    if connection is None or not connection.tenant_id:
+        return Problem(f"{company.name} is not connected to a Xero organisation.", NOT_CONNECTED_FIX)
+    if not connection.bound:
+        return Problem(f"{company.name}'s Xero grant holds several organisations and none is chosen yet.",
+                       "An account administrator picks the organisation on the company's page.")
+    if connection.needs_reconnect:
+        return Problem(f"Xero no longer accepts {company.name}'s connection"
+                       + (f" ({connection.status_reason})" if connection.status_reason else "") + ".",
+                       "An account administrator reconnects Xero on the company's page (Reconnect Xero).")
+    return None
+
+
+# -- /sync -----------------------------------------------------------------------------------
+
+@dataclass
+class CompanyLine:
+    company: object
+    organisation: str
+    counts: dict | None  # {invoice, credit, procurement}; None when the PSA could not be read
+    last_run: object
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Overview:
+    companies: list[CompanyLine]
+    error: PsaError | Problem | None = None
+    unmapped: int = 0
+
+
+def _trouble_counts(company_ids: list[int]) -> dict[int, dict[str, int]]:
+    rows = db.session.execute(select(LedgerEntry.company_id, LedgerEntry.state, func.count())
+                              .where(LedgerEntry.company_id.in_(company_ids or [-1]),
+                                     LedgerEntry.state.in_(("failed", "blocked", "pushed", "pushing")))
+                              .group_by(LedgerEntry.company_id, LedgerEntry.state))
+    out: dict[int, dict[str, int]] = {}
+    for company_id, state, count in rows:
+        out.setdefault(company_id, {})[state] = count
+    return out
+
+
+def overview(user, companies: list, latest: dict) -> Overview:
+    """Every company ``user`` may sync with its live unposted counts (one read of ConnectWise
+    for all of them), its last run and its problems."""
+    account = db.session.get(Account, user.account_id)
+    error, counts, unmapped = None, None, 0
+    if account.psa_type != "connectwise":
+        error = Problem(*AUTOTASK)
+    elif companies:
+        try:
+            rows = rv.read_unposted(books_for(account, choose(account, user)))
+            counts, unmapped = rv.count_by_company(rows, rv.Router(account.id))
+        except PsaError as exc:
+            error = exc
+    trouble = _trouble_counts([c.id for c in companies])
+    lines = []
+    for company in companies:
+        problems = []
+        xero = xero_problem(company)
+        if xero is not None:
+            problems.append(str(xero))
+        run = latest.get(company.id)
+        if run is not None and run.status == "failed" and run.message:
+            problems.append(f"The last sync failed: {run.message}")
+        found = trouble.get(company.id, {})
+        for state, words in (("failed", "failed"), ("blocked", "blocked"),
+                             ("pushed", "in Xero but not yet posted in ConnectWise")):
+            if found.get(state):
+                problems.append(f"{found[state]} record{'s' if found[state] != 1 else ''} {words} "
+                                "(see the history).")
+        company_counts = None
+        if counts is not None:
+            company_counts = counts.get(company.id, {"invoice": 0, "credit": 0, "procurement": 0})
+        lines.append(CompanyLine(company, company.xero.tenant_name if company.xero else "", company_counts,
+                                 run, problems))
+    return Overview(lines, error, unmapped)
+
+
+# -- POST /sync/<id> ---------------------------------------------------------------------------
+
+@dataclass
+class Refusal:
+    key: str
+    why: str
+
+
+def check_selection(company, user, keys: list[tuple[str, str]]) -> list[Refusal]:
+    """Which of the named ``(kind, psa_id)`` records are not unposted for ``company`` right now,
+    and why (unknown id, wrong kind, another company's, already posted). Reads ConnectWise's
+    unposted lists; raises PsaError when they cannot be read."""
+    account = db.session.get(Account, company.account_id)
+    rows = rv.read_unposted(books_for(account, choose(account, user)))
+    router = rv.Router(account.id)
+    by_id: dict[tuple[str, str], rv.Row] = {}
+    for row in rows:
+        by_id[("procurement" if row.kind == "procurement" else "invoice", row.psa_id)] = row
+    posted = {(e.kind, e.psa_id) for e in db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.company_id == company.id, LedgerEntry.state == "posted"))}
+    refused = []
+    for kind, psa_id in keys:
+        key = f"{kind}:{psa_id}"
+        row = by_id.get(("procurement" if kind == "procurement" else "invoice", psa_id))
+        if row is None:
+            why = (f"Already posted: it is no longer in ConnectWise's unposted list (synced to "
+                   f"{company.name} earlier)." if (kind, psa_id) in posted else
+                   f"No unposted {_noun(kind)} with id {psa_id} in ConnectWise (unknown, or already posted).")
+            refused.append(Refusal(key, why))
+            continue
+        if row.kind != kind:
+            refused.append(Refusal(key, f"{row.what} {row.number} is a {_noun(row.kind)}, not a "
+                                        f"{_noun(kind)}: send it as {row.key}."))
+            continue
+        owner = router.owner(row.location_id)
+        if owner is None:
+            router.unmapped(row)
+            refused.append(Refusal(key, f"{row.reason} {row.fix}"))
+        elif owner.id != company.id:
+            refused.append(Refusal(key, rv.NOT_ROUTED_HERE.format(
+                what=row.what, number=row.number, owner=repr(owner.name), company=repr(company.name),
+                location=router.label(row.location_id))))
+    return refused
+
+
+def _noun(kind: str) -> str:
+    return {"invoice": "invoice", "credit": "credit memo", "procurement": "purchase order"}.get(kind, kind)
