@@ -75,7 +75,7 @@ def test_connectwise_test_and_save_connects_saves_encrypted_and_pulls(client, cw
     assert settings.cw_private_key_set_at is not None and settings.last_test.connected
     run = db.session.scalar(select(SyncRun).where(SyncRun.account_id == cw_admin.account_id))
     assert run.status == "succeeded", run.message
-    assert run.counts == {"customers": 200, "agreements": 200, "products": 200}
+    assert run.counts == {"customers": 200, "agreements": 200, "products": 200, "locations": 3}
     assert db.session.scalar(select(func.count()).select_from(PsaCustomer)) == 200
     assert actions(cw_admin)[-3:] == ["integration.tested", "integration.settings_changed", "sync.started"]
 

@@ -42,7 +42,7 @@ def test_embedded_sqlite_queue_runs_a_pull_in_the_worker_not_the_request(app, cl
         url = start(client)
         data = wait_for_json(client, url)
     assert data["status"] == "succeeded", data
-    assert data["counts"] == {"customers": 200, "agreements": 200, "products": 200}
+    assert data["counts"] == {"customers": 200, "agreements": 200, "products": 200, "locations": 3}
     assert db.session.scalar(select(func.count()).select_from(PsaProduct)) == 200
 
 

@@ -43,7 +43,7 @@ def test_sync_redirects_to_its_progress_page_which_answers_json(client, admin, s
     assert html.status_code == 200 and html.mimetype == "text/html"
     assert "<progress" in html.get_data(as_text=True) and "js/sync.js" in html.get_data(as_text=True)
     data = client.get(response.headers["Location"], headers={"Accept": "application/json"}).get_json()
-    assert data["status"] == "succeeded" and data["counts"] == {"customers": 200, "agreements": 200, "products": 200}
+    assert data["status"] == "succeeded" and data["counts"] == {"customers": 200, "agreements": 200, "products": 200, "locations": 3}
     assert "200 customers" in data["message"]
 
 

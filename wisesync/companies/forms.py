@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from wisesync.companies.models import DEFAULT_ROUNDING_ACCOUNT
 from wisesync.forms_common import strip
-from wisesync.users.forms import MultiCheckboxField
+from wisesync.users import forms as user_forms
 
 NOT_A_LOCATION = "Choose locations from the list pulled from ConnectWise."
 
@@ -34,7 +34,10 @@ SCHEDULE_CHOICES = [("manual", "Manual — only when someone clicks Sync"),
                     ("hourly", "Every hour"), ("daily", "Once a day")]
 
 
-class LocationsField(MultiCheckboxField):
+class MultiCheckboxField(user_forms.MultiCheckboxField):
+    """Ticks for PSA locations. Same name as the users' field on purpose: the ``field`` macro
+    renders ticks by the field's type name; only the message differs."""
+
     def pre_validate(self, form) -> None:
         allowed = {value for value, _label in (self.choices or [])}
         if any(value not in allowed for value in self.data or []):
@@ -78,7 +81,7 @@ class CompanyForm(FlaskForm):
     sales_exempt_tax_code = _tax_text_field("sales_exempt_tax_code")
     purchase_tax_code = _tax_text_field("purchase_tax_code")
     purchase_exempt_tax_code = _tax_text_field("purchase_exempt_tax_code")
-    psa_locations = LocationsField(
+    psa_locations = MultiCheckboxField(
         "ConnectWise billing locations", coerce=int, choices=[],
         description="This company takes the invoices and purchases of the locations ticked. "
                     "Tick none to take every location no other company names (only one company "

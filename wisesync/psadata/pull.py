@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
-from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaProduct
+from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaLocation, PsaProduct
 
 BATCH_SIZE = 1000
 PREFETCH = 2  # batches read ahead while the previous one is written: memory stays bounded
@@ -63,10 +63,15 @@ def connectwise_sources(client) -> list[Source]:
                 "description": _cut(r.get("customerDescription"), 500),
                 "price": r.get("price"), "cost": r.get("cost"), "active": not r.get("inactiveFlag")}
 
+    def location(r: dict) -> dict:  # billing locations: companies take the transactions of theirs
+        return {"psa_id": r["id"], "name": _cut(r.get("name"), 255), "active": not r.get("inactiveFlag")}
+
     return [Source("customers", PsaCustomer, client.companies, client.companies_count, customer),
             Source("agreements", PsaAgreement, client.agreements, client.agreements_count, agreement),
             Source("products", PsaProduct, client.catalog_items, client.catalog_items_count, catalog,
-                   kind="catalog")]
+                   kind="catalog"),
+            Source("locations", PsaLocation, lambda: client.iterate("/system/locations"),
+                   lambda: client.count("/system/locations"), location)]
 
 
 def autotask_sources(client) -> list[Source]:
