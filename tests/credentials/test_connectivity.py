@@ -30,7 +30,7 @@ def count_requests(board, target="any") -> Fault:
 def test_right_member_credentials_are_connected(client, login, admin, member, sim_faults):
     login(admin)
     client.post(f"/users/{member.id}/connectwise", data=MEMBER)
-    response = client.post(f"/users/{member.id}/connectwise/test")
+    response = client.post(f"/users/{member.id}/connectwise/test", follow_redirects=True)
     assert response.status_code == 200
     assert status_words(response) == ["Connected"]
     items = checklist(response)
@@ -39,6 +39,28 @@ def test_right_member_credentials_are_connected(client, login, admin, member, si
     assert cred.last_test["connected"] is True and cred.last_tested_at is not None
     event = db.session.query(AuditEvent).filter_by(action="psa_credentials.tested").one()
     assert "Connected" in event.detail
+
+
+def test_a_test_redirects_back_to_its_section_and_reloading_does_not_run_it_again(client, login, admin, member,
+                                                                                    sim_faults):
+    login(admin)
+    client.post(f"/users/{member.id}/connectwise", data=MEMBER)
+    response = client.post(f"/users/{member.id}/connectwise/test")
+    assert response.status_code == 303  # POST/redirect/GET: Back and Reload are plain GETs
+    assert response.headers["Location"].endswith(f"/users/{member.id}?tested=connectwise#psa-connectwise")
+    doc = page(client.get(response.headers["Location"]))
+    assert doc.xpath("//section[@id='psa-connectwise'][contains(@class, 'just-tested')]")
+    assert doc.xpath("//section[@id='psa-connectwise']//span[@class='status-connected']")
+    assert db.session.query(AuditEvent).filter_by(action="psa_credentials.tested").count() == 1
+
+
+def test_a_test_started_on_the_psa_page_answers_there(client, login, admin, member, sim_faults):
+    login(admin)
+    response = client.post(f"/users/{admin.id}/connectwise/test", data={"back": "psa"})
+    assert response.headers["Location"].endswith(f"/users/{admin.id}/psa?tested=connectwise#psa-connectwise")
+    login(member)
+    response = client.post(f"/users/{member.id}/connectwise-api/test")
+    assert response.headers["Location"].endswith(f"/users/{member.id}/psa?tested=connectwise-api#psa-connectwise-api")
 
 
 def test_last_result_is_shown_on_the_user_page_with_its_age(client, login, admin, member, sim_faults):
@@ -55,7 +77,7 @@ def test_wrong_member_password_is_not_connected_with_the_fix(client, login, admi
     login(admin)
     client.post(f"/users/{member.id}/connectwise", data={**MEMBER, "cw_member_password": "Wrong-Pass-1",
                                                          "cw_member_password_confirm": "Wrong-Pass-1"})
-    response = client.post(f"/users/{member.id}/connectwise/test")
+    response = client.post(f"/users/{member.id}/connectwise/test", follow_redirects=True)
     assert status_words(response) == ["Not connected"]
     authenticated = next(i for i in checklist(response) if "Authenticated" in i)
     assert authenticated.startswith("✗") and "member password" in authenticated and "Fix:" in authenticated
@@ -71,7 +93,7 @@ def test_missing_member_id_never_reaches_the_psa_and_names_the_fields(client, lo
 
     monkeypatch.setattr(connectivity, "ConnectWiseSoapClient", refuse)
     login(admin)
-    response = client.post(f"/users/{member.id}/connectwise/test")
+    response = client.post(f"/users/{member.id}/connectwise/test", follow_redirects=True)
     assert response.status_code == 200
     assert status_words(response) == ["Not connected"]
     text = " ".join(page(response).text_content().split())
@@ -85,7 +107,7 @@ def test_password_without_member_id_is_still_not_sent(client, login, admin, memb
     counter = count_requests(sim_faults)
     login(admin)
     client.post(f"/users/{member.id}/connectwise", data={**MEMBER, "cw_member_id": ""})
-    response = client.post(f"/users/{member.id}/connectwise/test")
+    response = client.post(f"/users/{member.id}/connectwise/test", follow_redirects=True)
     assert "Member ID" in " ".join(checklist(response))
     assert counter.seen == 0
 
@@ -94,7 +116,7 @@ def test_missing_right_is_named_in_the_checklist(client, login, admin, member, s
     sim_faults.add(Fault(kind="deny", target="cw-soap", right="invoicing"))
     login(admin)
     client.post(f"/users/{member.id}/connectwise", data=MEMBER)
-    response = client.post(f"/users/{member.id}/connectwise/test")
+    response = client.post(f"/users/{member.id}/connectwise/test", follow_redirects=True)
     assert status_words(response) == ["Not connected"]
     failed = [i for i in checklist(response) if i.startswith("✗")]
     assert len(failed) == 1 and "Accounting Interface" in failed[0] and "Security Roles" in failed[0]
@@ -108,7 +130,7 @@ def test_unconfigured_integration_settings_say_the_admin_must_fill_them(client, 
     counter = count_requests(sim_faults)
     login(admin)
     client.post(f"/users/{member.id}/connectwise", data=MEMBER)
-    response = client.post(f"/users/{member.id}/connectwise/test")
+    response = client.post(f"/users/{member.id}/connectwise/test", follow_redirects=True)
     assert status_words(response) == ["Not connected"]
     item = next(i for i in checklist(response) if i.startswith("✗ Integration Settings"))
     assert "Company ID and site" in item and "account administrator" in item
@@ -119,14 +141,14 @@ def test_unconfigured_integration_settings_say_the_admin_must_fill_them(client, 
 def test_rest_test_with_the_users_keys_is_connected(client, login, admin, member, sim_faults):
     login(admin)
     client.post(f"/users/{member.id}/connectwise-api", data=API)
-    response = client.post(f"/users/{member.id}/connectwise-api/test")
+    response = client.post(f"/users/{member.id}/connectwise-api/test", follow_redirects=True)
     assert status_words(response) == ["Connected"]
 
 
 def test_rest_test_with_a_wrong_private_key_is_not_connected(client, login, admin, member, sim_faults):
     login(admin)
     client.post(f"/users/{member.id}/connectwise-api", data={**API, "cw_private_key": "not-the-key"})
-    response = client.post(f"/users/{member.id}/connectwise-api/test")
+    response = client.post(f"/users/{member.id}/connectwise-api/test", follow_redirects=True)
     assert status_words(response) == ["Not connected"]
     assert next(i for i in checklist(response) if "Authenticated" in i).startswith("✗")
 
@@ -135,7 +157,7 @@ def test_rest_test_names_a_denied_right(client, login, admin, member, sim_faults
     sim_faults.add(Fault(kind="deny", target="cw-rest", right="agreements"))
     login(admin)
     client.post(f"/users/{member.id}/connectwise-api", data=API)
-    response = client.post(f"/users/{member.id}/connectwise-api/test")
+    response = client.post(f"/users/{member.id}/connectwise-api/test", follow_redirects=True)
     failed = [i for i in checklist(response) if i.startswith("✗")]
     assert status_words(response) == ["Not connected"] and len(failed) == 1
     assert "greement" in failed[0]
@@ -146,12 +168,12 @@ def test_autotask_user_test_uses_their_login_and_the_accounts_integration_code(c
     admin, user = make_admin(at_account), make_user(at_account)
     login(admin)
     client.post(f"/users/{user.id}/autotask", data=AUTOTASK)
-    response = client.post(f"/users/{user.id}/autotask/test")
+    response = client.post(f"/users/{user.id}/autotask/test", follow_redirects=True)
     assert status_words(response) == ["Connected"], checklist(response)
 
     client.post(f"/users/{user.id}/autotask", data={**AUTOTASK, "at_password": "Wrong-Pass-1",
                                                     "at_password_confirm": "Wrong-Pass-1"})
-    response = client.post(f"/users/{user.id}/autotask/test")
+    response = client.post(f"/users/{user.id}/autotask/test", follow_redirects=True)
     assert status_words(response) == ["Not connected"]
 
 
@@ -159,7 +181,7 @@ def test_autotask_without_a_username_is_not_sent(client, login, at_account, sim_
     counter = count_requests(sim_faults)
     user = make_user(at_account)
     login(user)  # a user tests their own
-    response = client.post(f"/users/{user.id}/autotask/test")
+    response = client.post(f"/users/{user.id}/autotask/test", follow_redirects=True)
     assert status_words(response) == ["Not connected"]
     assert "Autotask username and password" in " ".join(checklist(response))
     assert counter.seen == 0
@@ -178,7 +200,7 @@ def test_autotask_zone_is_looked_up_for_the_user_when_the_account_has_none(clien
     user = make_user(account)
     login(user)
     client.post(f"/users/{user.id}/autotask", data=AUTOTASK)
-    response = client.post(f"/users/{user.id}/autotask/test")
+    response = client.post(f"/users/{user.id}/autotask/test", follow_redirects=True)
     assert status_words(response) == ["Connected"], checklist(response)
     assert demo.AT_ZONE_NAME in " ".join(checklist(response))
 
@@ -194,7 +216,22 @@ def test_a_secret_saved_with_a_removed_key_asks_to_enter_it_again(client, login,
     cred = db.session.query(PsaCredential).filter_by(user_id=member.id, kind="connectwise").one()
     cred.secret_enc = encrypt(demo.CW_MEMBER_PASSWORD, [Fernet.generate_key().decode()])
     db.session.commit()
-    response = client.post(f"/users/{member.id}/connectwise/test")
+    response = client.post(f"/users/{member.id}/connectwise/test", follow_redirects=True)
     assert response.status_code == 200 and status_words(response) == ["Not connected"]
     assert "enter the member password again" in " ".join(checklist(response))
     assert counter.seen == 0
+
+
+def test_after_a_new_password_the_page_shows_the_result_as_outdated_not_as_current(client, login, admin, member,
+                                                                                   sim_faults):
+    login(admin)
+    client.post(f"/users/{member.id}/connectwise", data=MEMBER)
+    client.post(f"/users/{member.id}/connectwise/test")
+    client.post(f"/users/{member.id}/connectwise", data={**MEMBER, "cw_member_password": "Newer-7",
+                                                         "cw_member_password_confirm": "Newer-7"})
+    response = client.get(f"/users/{member.id}")
+    assert status_words(response) == []
+    section = page(response).xpath("//section[@id='psa-connectwise']")[0]
+    text = " ".join(section.text_content().split())
+    assert "Outdated" in text and "tested with the previous member password" in text
+    assert "Not tested since the change" in text and "Last test: Connected" not in text

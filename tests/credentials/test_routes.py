@@ -118,12 +118,37 @@ def test_mismatched_confirmation_is_a_400_next_to_the_field_and_saves_nothing(cl
     assert stored(member, "connectwise") is None
 
 
-def test_short_password_is_refused_but_only_when_one_was_typed(client, login, admin, member):
+@pytest.mark.parametrize("kind, data", [
+    ("connectwise", {"cw_member_id": "jsmith", "cw_member_password": "Pass7ch", "cw_member_password_confirm": "Pass7ch"}),
+    ("connectwise-api", {"cw_public_key": "pub", "cw_private_key": "k"}),
+])
+def test_a_short_psa_secret_saves_because_the_portals_password_rule_is_not_the_psas(client, login, admin, member,
+                                                                                   kind, data):
+    login(admin)
+    response = client.post(f"/users/{member.id}/{kind}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert stored(member, kind).secret_enc
+
+
+def test_a_short_autotask_password_saves(client, login, at_account):
+    admin, user = make_admin(at_account), make_user(at_account)
+    login(admin)
+    response = client.post(f"/users/{user.id}/autotask", data={
+        "at_username": "tech@example.com", "at_password": "abc1234", "at_password_confirm": "abc1234"})
+    assert response.status_code == 302
+    assert stored(user, "autotask").secret_enc
+
+
+@pytest.mark.parametrize("value, message", [("   ", "only spaces"), ("x" * 257, "at most 256 characters")])
+def test_a_psa_secret_of_only_spaces_or_over_the_maximum_is_a_400(client, login, admin, member, value, message):
     login(admin)
     response = client.post(f"/users/{member.id}/connectwise", data={
-        "cw_member_id": "jsmith", "cw_member_password": "abc", "cw_member_password_confirm": "abc"})
+        "cw_member_id": "jsmith", "cw_member_password": value, "cw_member_password_confirm": value})
     assert response.status_code == 400
-    assert "at least 8 characters" in response.get_data(as_text=True)
+    errors = page(response).xpath("//div[@id='field-cw_member_password']/p[@class='field-error']")
+    assert errors and message in errors[0].text_content()
+    assert "at least" not in response.get_data(as_text=True)
+    assert stored(member, "connectwise") is None
     assert client.post(f"/users/{member.id}/connectwise", data={"cw_member_id": "jsmith"}).status_code == 302
 
 
@@ -165,7 +190,10 @@ def test_a_user_may_set_and_test_their_own_credentials(client, login, member):
     assert response.status_code == 200 and live_inputs(page(response), type="password") == []
     response = client.post(f"/users/{member.id}/connectwise", data=MEMBER)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/users/{member.id}/psa#psa-connectwise")
-    assert client.post(f"/users/{member.id}/connectwise/test").status_code == 200
+    response = client.post(f"/users/{member.id}/connectwise/test")
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/users/{member.id}/psa?tested=connectwise#psa-connectwise")
+    assert client.get(response.headers["Location"]).status_code == 200
 
 
 def test_a_user_may_not_touch_someone_elses_credentials(client, login, admin, member):
@@ -204,4 +232,4 @@ def test_saving_and_testing_need_the_csrf_token(client, admin, member):
     assert stored(member, "connectwise") is None
     token = page(client.get(f"/users/{member.id}")).xpath("//form[@action='/users/%d/connectwise/test']"
                                                            "/input[@name='csrf_token']/@value" % member.id)[0]
-    assert client.post(f"/users/{member.id}/connectwise/test", data={"csrf_token": token}).status_code == 200
+    assert client.post(f"/users/{member.id}/connectwise/test", data={"csrf_token": token}).status_code == 303

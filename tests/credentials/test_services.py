@@ -41,7 +41,55 @@ def test_changing_credentials_forgets_the_old_test_result(app, member, admin, si
     connectivity.run_connection_test(member, "connectwise", actor=admin)
     assert services.view_state(member, "connectwise")["report"].connected
     services.save_member(member, member_id="jdoe", password=None, actor=admin)
-    assert services.view_state(member, "connectwise")["report"] is None
+    state = services.view_state(member, "connectwise")
+    assert state["report"] is None  # never shown as current
+    assert state["stale_report"].connected and state["stale_reason"] == "It was tested with the previous member ID."
+
+
+def test_a_new_password_makes_the_result_tested_with_the_previous_password(app, member, admin, sim_faults):
+    services.save_member(member, member_id=demo.CW_MEMBER_ID, password=demo.CW_MEMBER_PASSWORD, actor=admin)
+    connectivity.run_connection_test(member, "connectwise", actor=admin)
+    services.save_member(member, member_id=demo.CW_MEMBER_ID, password="Other-7", actor=admin)
+    state = services.view_state(member, "connectwise")
+    assert state["report"] is None and state["stale_reason"] == "It was tested with the previous member password."
+
+
+def test_typing_the_same_password_again_keeps_the_result_current(app, member, admin, sim_faults):
+    services.save_member(member, member_id=demo.CW_MEMBER_ID, password=demo.CW_MEMBER_PASSWORD, actor=admin)
+    connectivity.run_connection_test(member, "connectwise", actor=admin)
+    services.save_member(member, member_id=demo.CW_MEMBER_ID, password=demo.CW_MEMBER_PASSWORD, actor=admin)
+    state = services.view_state(member, "connectwise")
+    assert state["report"].connected and state["stale_reason"] == ""
+
+
+def test_settings_saved_after_a_test_make_it_outdated(app, member, admin, cw_account, sim_faults):
+    """The issue's "Integration Settings not set, 21 min ago" after they were saved."""
+    from wisesync.integrations.models import IntegrationSettings
+
+    settings = db.session.query(IntegrationSettings).filter_by(account_id=cw_account.id).one()
+    real_client_id, settings.cw_client_id = settings.cw_client_id, ""
+    db.session.commit()
+    services.save_api_member(member, public_key=demo.CW_PUBLIC_KEY, private_key=demo.CW_PRIVATE_KEY,
+                             is_primary=False, actor=admin)
+    report = connectivity.run_connection_test(member, "connectwise-api", actor=admin)
+    assert not report.connected and services.view_state(member, "connectwise-api")["report"] is not None
+    settings.cw_client_id = real_client_id
+    db.session.commit()
+    state = services.view_state(member, "connectwise-api")
+    assert state["report"] is None
+    assert state["stale_reason"] == "It was tested before the account's Integration Settings changed (client ID)."
+
+
+def test_the_seal_holds_no_secret_and_a_result_without_one_counts_as_outdated(app, member, admin, sim_faults):
+    services.save_member(member, member_id=demo.CW_MEMBER_ID, password=demo.CW_MEMBER_PASSWORD, actor=admin)
+    connectivity.run_connection_test(member, "connectwise", actor=admin)
+    cred = services.get_credential(member, "connectwise")
+    sealed = cred.last_test["tested_with"]
+    assert sealed["public"]["login"] == demo.CW_MEMBER_ID
+    assert demo.CW_MEMBER_PASSWORD not in str(cred.last_test) and len(sealed["secrets"]["secret"]) == 64
+    cred.last_test = {k: v for k, v in cred.last_test.items() if k != "tested_with"}  # as stored before seals
+    db.session.commit()
+    assert services.view_state(member, "connectwise")["stale_reason"].startswith("It was tested before Wise-Sync kept")
 
 
 def test_nothing_secret_reaches_the_audit_trail_or_repr(app, member, admin):

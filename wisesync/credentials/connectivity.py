@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from wisesync.audit.services import record
 from wisesync.credentials.models import KINDS, PsaCredential
-from wisesync.credentials.services import credential_for_update, get_credential, integration_settings
+from wisesync.credentials.services import (credential_for_update, get_credential, integration_settings,
+                                           tested_seal)
 from wisesync.crypto import SecretUnreadable, decrypt
 from wisesync.extensions import db
 from wisesync.integrations.clients import outbound_policy
@@ -133,9 +134,10 @@ def run_connection_test(user, kind: str, *, actor, ip: str = "", session=None) -
     Settings are complete; otherwise the report says which fields to fill. Never raises a
     ``PsaError``. ``session`` is a ``requests.Session`` for the client (tests inject one).
     """
+    sealed = tested_seal(user, kind)  # the values this test reads, so a later change shows it as outdated
     report = _REPORTS[kind](user, get_credential(user, kind), session)
     cred = credential_for_update(user, kind)
-    cred.last_test = report.as_dict()
+    cred.last_test = {**report.as_dict(), "tested_with": sealed}
     cred.last_tested_at = utcnow()
     db.session.add(cred)
     record("psa_credentials.tested", account_id=user.account_id, actor=actor, target=user,

@@ -1,15 +1,17 @@
 """Per-user PSA sections: save and test ConnectWise Member, ConnectWise API Member, Autotask user.
 
 URLs (DESIGN §6), under ``/users``: ``POST /<id>/<kind>`` saves (``GET`` is the no-JS page with
-that form alone), ``POST /<id>/<kind>/test`` runs the connectivity test and answers with the
-user's PSA sections (**Connected**/**Not connected** + checklist), ``GET /<id>/psa`` shows those
-sections (the place where a ``user`` manages their own). Admins manage every user of their
+that form alone), ``POST /<id>/<kind>/test`` runs the connectivity test and redirects (303,
+POST/redirect/GET) back to the section it was started from — the user page's PSA credentials
+tab for admins, ``GET /<id>/psa`` for a ``user`` — where the stored result shows as
+**Connected**/**Not connected** + checklist; Back and Reload never re-run or refuse it.
+``GET /<id>/psa`` shows the sections (the place where a ``user`` manages their own). Admins manage every user of their
 account, a ``user`` only themselves (403 otherwise); other accounts' ids and the other PSA
 type's URLs are 404.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from wisesync.auth.access import client_ip, current_actor, get_scoped_or_404
@@ -39,7 +41,7 @@ TEST_LABELS = {
 }
 REVEAL_LABELS = {
     "connectwise": ("Set member password", "Change member password"),
-    "connectwise-api": ("Set API keys", "Change API keys"),
+    "connectwise-api": ("Set private key", "Change private key"),
     "autotask": ("Set Autotask password", "Change Autotask password"),
 }
 
@@ -78,6 +80,8 @@ def section_view(user: User, kind: str, form=None) -> dict:
         "test_url": url_for(f"credentials.{endpoint}_test", user_id=user.id),
         "settings_url": url_for("integrations.index") if has_integrations else None,
         "is_admin_viewer": bool(current_user.is_admin),
+        "just_tested": request.args.get("tested") == kind,
+        "tab": "psa",
     }
 
 
@@ -90,14 +94,16 @@ def _section_context(kind: str):
     return context
 
 
-def _back(user: User, kind: str) -> str:
-    if current_user.is_admin:
-        return url_for("users.edit", user_id=user.id, _anchor=f"psa-{kind}")
-    return url_for("credentials.page", user_id=user.id, _anchor=f"psa-{kind}")
+def _back(user: User, kind: str, form=None, **args) -> str:
+    """The section on the page the form was on: the user page for admins (unless the form says
+    ``back=psa``), the PSA page for everyone else."""
+    on_psa_page = form is not None and form.back.data == "psa"
+    endpoint = "users.edit" if current_user.is_admin and not on_psa_page else "credentials.page"
+    return url_for(endpoint, user_id=user.id, _anchor=f"psa-{kind}", **args)
 
 
-def _sections(user: User, tested: str | None = None) -> list[tuple[str, dict]]:
-    return [(SECTIONS[kind][2], {**section_view(user, kind), "just_tested": kind == tested})
+def _sections(user: User) -> list[tuple[str, dict]]:
+    return [(SECTIONS[kind][2], {**section_view(user, kind), "back": "psa"})
             for kind in SECTIONS if services.applies(user.account, kind)]
 
 
@@ -123,18 +129,19 @@ def _save(kind: str, user_id: int, values):
                 flash(f"Saved the {title} of {user.full_name}: {', '.join(changed)}.", "success")
             else:
                 flash(f"Nothing changed in the {title} of {user.full_name}.", "info")
-            return redirect(_back(user, kind))
+            return redirect(_back(user, kind, form))
     return render_template("credentials/form.html", user=user, section=section_view(user, kind, form),
-                           back_url=_back(user, kind)), form_status(form)
+                           back_url=_back(user, kind, form)), form_status(form)
 
 
 def _test(kind: str, user_id: int):
     user = _target(user_id, kind)
-    if not TestForm().validate_on_submit():
+    form = TestForm()
+    if not form.validate_on_submit():
         abort(400)
     connectivity.run_connection_test(user, kind, actor=current_actor(), ip=client_ip())
-    # Answered on the user's PSA sections (no redirect), so the checklist is the response itself.
-    return render_template("credentials/page.html", user=user, sections=_sections(user, tested=kind))
+    # POST/redirect/GET: the stored result is drawn in its section; ``tested`` marks that section.
+    return redirect(_back(user, kind, form, tested=kind), code=303)
 
 
 @bp.route("/<int:user_id>/connectwise", methods=["GET", "POST"])

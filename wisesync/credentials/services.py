@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from wisesync.audit.services import record
 from wisesync.credentials.models import KINDS, PsaCredential
-from wisesync.crypto import encrypt, secret_state
+from wisesync import tested_values
+from wisesync.crypto import SecretUnreadable, decrypt, encrypt, secret_state
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
 from wisesync.psa.report import ConnectionReport
@@ -90,8 +91,7 @@ def _apply(cred: PsaCredential, login: str, secret: str | None, labels: tuple[st
         cred.secret_enc = encrypt(secret)
         cred.secret_set_at = utcnow()
         changed.append(labels[1])
-    if changed:  # a result for other credentials would mislead
-        cred.last_test, cred.last_tested_at = None, None
+    # The last test stays: its seal (see tested_seal) shows it as "tested with the previous ...".
     return changed
 
 
@@ -187,10 +187,69 @@ def settings_missing(account, kind: str) -> list[str]:
     return [label for attr, label in needed.items() if not (getattr(settings, attr, "") or "").strip()]
 
 
+# What a test of ``kind`` reads: the user's login and secret, and these Integration Settings.
+SETTINGS_TESTED = {
+    "connectwise": {"cw_company_id": "Company ID", "cw_site": "site"},
+    "connectwise-api": {"cw_company_id": "Company ID", "cw_site": "site", "cw_client_id": "client ID"},
+    "autotask": {"at_integration_code": "integration code", "at_effective_zone": "zone"},
+}
+CREDENTIAL_LABELS = {
+    "connectwise": ("member ID", "member password"),
+    "connectwise-api": ("API public key", "API private key"),
+    "autotask": ("Autotask username", "Autotask password"),
+}
+
+
+def _tested_values(user, kind: str, cred: PsaCredential | None) -> tuple[dict, dict]:
+    settings = integration_settings(user.account_id)
+    public = {"login": cred.login if cred else ""}
+    public.update({attr: getattr(settings, attr, "") or "" for attr in SETTINGS_TESTED[kind]})
+    secret = None
+    if cred is not None and cred.secret_enc:
+        try:
+            secret = decrypt(cred.secret_enc)
+        except SecretUnreadable:  # stands for this very token: a test of it stays current until it changes
+            secret = "\0unreadable\0" + cred.secret_enc
+    return public, {"secret": secret}
+
+
+def tested_seal(user, kind: str) -> dict:
+    """The seal of the values a test of ``kind`` for ``user`` reads right now (kept beside its result)."""
+    public, secrets = _tested_values(user, kind, get_credential(user, kind))
+    return tested_values.seal(public, secrets)
+
+
+def stale_reason(user, kind: str, cred: PsaCredential | None) -> str:
+    """Why the stored result of ``cred`` no longer describes the current values ("" when it does)."""
+    login_label, secret_label = CREDENTIAL_LABELS[kind]
+    labels = {"login": login_label, "secret": secret_label, **SETTINGS_TESTED[kind]}
+    public, secrets = _tested_values(user, kind, cred)
+    sealed = (cred.last_test or {}).get("tested_with") if cred is not None else None
+    changes = tested_values.changed(sealed, public, secrets, labels)
+    if changes is None:
+        return "It was tested before Wise-Sync kept track of the values a test used."
+    if not changes:
+        return ""
+    own = [c for c in changes if c in (login_label, secret_label)]
+    account = [c for c in changes if c not in own]
+    parts = []
+    if own:
+        parts.append("with the previous " + " and ".join(own))
+    if account:
+        parts.append("before the account's Integration Settings changed (" + ", ".join(account) + ")")
+    return "It was tested " + ", and ".join(parts) + "."
+
+
 def view_state(user, kind: str) -> dict:
-    """Plain values for a section: stored public value, secret state, primary, last test."""
+    """Plain values for a section: stored public value, secret state, primary, last test.
+
+    ``report`` is the last test only while it is of the values as they are now; a result of
+    other values (another password, settings saved since) moves to ``stale_report`` with
+    ``stale_reason`` saying what changed, so it is never shown as current.
+    """
     cred = get_credential(user, kind)
     report = ConnectionReport.from_dict(cred.last_test) if cred is not None and cred.last_test else None
+    stale = stale_reason(user, kind, cred) if report is not None else ""
     state = {
         "kind": kind,
         "title": KINDS[kind][0],
@@ -198,7 +257,9 @@ def view_state(user, kind: str) -> dict:
         "secret_set": bool(cred and cred.secret_enc),
         "secret_state": secret_state(cred.secret_set_at if cred and cred.secret_enc else None),
         "is_primary": bool(cred and cred.is_primary),
-        "report": report,
+        "report": None if stale else report,
+        "stale_report": report if stale else None,
+        "stale_reason": stale,
         "tested_at": cred.last_tested_at if cred else None,
         "tested_ago": ago(cred.last_tested_at) if cred else "",
         "settings_missing": settings_missing(user.account, kind),
