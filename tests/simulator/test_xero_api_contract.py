@@ -189,3 +189,24 @@ def test_a_body_that_is_not_json_is_postdatainvalid(api):
     answer = requests.put(f"{api.base}/xero/api/api.xro/2.0/Contacts", data=b"{not json",
                           headers={**api.headers(), "Content-Type": "application/json"}, timeout=10)
     assert answer.status_code == 400 and answer.json()["Type"] == "PostDataInvalidException"
+
+
+def test_sim_controls(api, psa_sim):
+    made = _seed_documents(api)
+    docs = requests.get(f"{api.base}/_sim/xero/{NZ_TENANT_ID}/documents", timeout=10).json()
+    assert {k: len(v) for k, v in docs.items() if k != "tenant_id"} == {
+        "invoices": 1, "bills": 1, "credit_notes": 1, "contacts": 2, "items": 1, "payments": 1}
+    assert docs["invoices"][0]["Contact"]["Name"] == "Acme Ltd" and docs["invoices"][0]["LineItems"]
+    one = requests.get(f"{api.base}/_sim/xero/{NZ_TENANT_ID}/documents/{made['bill']['InvoiceID']}",
+                       timeout=10).json()
+    assert one["kind"] == "bills" and one["document"]["InvoiceNumber"] == "PO-77"
+    assert requests.get(f"{api.base}/_sim/xero/nope/documents", timeout=10).status_code == 404
+    clock = requests.post(f"{api.base}/_sim/xero/clock", json={"advance": 5}, timeout=10).json()
+    assert clock["offset"] == 5
+    assert requests.get(f"{api.base}/_sim/xero/{NZ_TENANT_ID}/settings", timeout=10).json()[
+        "minute_limit"] == 60
+    assert requests.post(f"{api.base}/_sim/reset", timeout=10).status_code == 200
+    empty = requests.get(f"{api.base}/_sim/xero/{NZ_TENANT_ID}/documents", timeout=10).json()
+    assert not any(empty[k] for k in ("invoices", "contacts", "payments"))
+    assert api.get("Organisation", check=False).status_code == 401  # grants are gone too
+    assert psa_sim.state.xero.offset == 0
