@@ -462,44 +462,57 @@ def _account_check(label: str, code: str, accounts: dict[str, dict], org: str, f
     return Check(f"{label} {code}", True, f"found: {code} {account.get('Name') or ''}".rstrip())
 
 
+def _later_checks(company: Company, account_codes, why: str) -> list[Check]:
+    """The checks that could not run because an earlier step failed ("Not checked: …")."""
+    names = ["Organisation"]
+    names += [f"{label} {getattr(company, name)}".rstrip() for name, label in TAX_CHECKS]
+    names.append(f"Rounding account {company.rounding_account}".rstrip())
+    names += [f"Account for {purpose} {code}" for code, purpose in account_codes]
+    return [Check(name, False, f"Not checked: {why}") for name in names]
+
+
 def test_connection(company: Company, *, account_codes=(), actor=None, ip: str = "") -> ConnectionReport:
     """Test the company's Xero connection: reached Xero, authorised, organisation name and
     country, each of the four tax codes found and ACTIVE, the rounding account, and each of
     ``account_codes`` (``(code, purpose)`` pairs the sync needs) found. Refreshes the cached tax
     rates; stores the report and audits it. Never raises for a Xero failure: it is a check."""
     conn = connection_for(company)
-    checks: list[Check] = []
-    if conn is None or (conn.status == STATUS_CHOOSE and not conn.tenant_id):
-        checks.append(Check("Linked to a Xero organisation", False,
-                            "No organisation is linked to this company yet." if conn is None
-                            else "Xero granted several organisations and none was chosen yet.",
-                            "Click Connect Xero, sign in to Xero, tick this company's organisation "
-                            "and click Allow access." if conn is None else
-                            "Choose the organisation on this company's page, or connect Xero again."))
-        return _finish_test(company, conn, ConnectionReport(checks), actor, ip)
+    if conn is None or conn.status == STATUS_CHOOSE or not conn.tenant_id:
+        check = Check("Linked to a Xero organisation", False,
+                      "No organisation is linked to this company yet." if conn is None
+                      else "Xero granted several organisations and none was chosen yet.",
+                      "Click Connect Xero, sign in to Xero, tick this company's organisation and "
+                      "click Allow access." if conn is None else
+                      "Choose the organisation on this company's page, or connect Xero again.")
+        return _finish_test(company, conn, ConnectionReport([check]), actor, ip)
     host = urlsplit(current_app.config["WISESYNC_XERO_API_URL"]).netloc
     org_name = conn.tenant_name or "the organisation"
+    checks: list[Check] = []
+    if conn.status == STATUS_RECONNECT:  # known lost: Xero is not asked again
+        checks += [Check("Reached Xero", False, "Not checked: the connection must be renewed first."),
+                   Check("Authorised", False, conn.status_reason or "Xero no longer accepts this connection.",
+                         RECONNECT_FIX)]
+        checks += _later_checks(company, account_codes, "Xero no longer accepts this connection.")
+        return _finish_test(company, conn, ConnectionReport(checks), actor, ip)
     try:
         client = xero_client_for(company)
         org = client.organisation()
-    except XeroGrantRevoked as exc:
+    except (XeroGrantRevoked, XeroAuthError, XeroForbidden, XeroNotConnected) as exc:
         checks += [Check("Reached Xero", True, host),
                    Check("Authorised", False, exc.explanation, exc.fix or RECONNECT_FIX)]
-        return _finish_test(company, conn, ConnectionReport(checks), actor, ip)
-    except (XeroAuthError, XeroForbidden, XeroNotConnected) as exc:
-        checks += [Check("Reached Xero", True, host),
-                   Check("Authorised", False, exc.explanation, exc.fix or RECONNECT_FIX)]
+        checks += _later_checks(company, account_codes, "Xero did not accept the connection.")
         return _finish_test(company, conn, ConnectionReport(checks), actor, ip)
     except XeroError as exc:
         checks.append(Check("Reached Xero", False, exc.explanation,
                             exc.fix or "Check the server can reach Xero, then test again."))
+        checks.append(Check("Authorised", False, "Not checked: Xero was not reached."))
+        checks += _later_checks(company, account_codes, "Xero was not reached.")
         return _finish_test(company, conn, ConnectionReport(checks), actor, ip)
-    checks += [Check("Reached Xero", True, host),
-               Check("Authorised", True, f"access to {org_name} granted by "
-                                         f"{conn.connected_by.full_name if conn.connected_by else 'an admin'}")]
+    by = conn.connected_by.full_name if conn.connected_by else "an admin"
+    checks += [Check("Reached Xero", True, host), Check("Authorised", True, f"access granted by {by}")]
     _remember_organisation(conn, org)
     org_name = conn.tenant_name or org_name
-    checks.append(Check("Organisation", True, f"{org_name}" + (f" ({conn.tenant_country})" if conn.tenant_country else "")))
+    checks.append(Check("Organisation", True, org_name + (f" ({conn.tenant_country})" if conn.tenant_country else "")))
     try:
         rates_list = client.tax_rates()
         _remember_tax_rates(conn, rates_list)
@@ -510,8 +523,8 @@ def test_connection(company: Company, *, account_codes=(), actor=None, ip: str =
     try:
         accounts = {str(a.get("Code")): a for a in client.accounts() if a.get("Code")}
         checks.append(_account_check("Rounding account", company.rounding_account or "", accounts, org_name,
-                                     f"Create the account in Xero (Accounting → Chart of accounts) or "
-                                     f"enter an existing account's code under Sync on this page."))
+                                     "Create the account in Xero (Accounting → Chart of accounts) or "
+                                     "enter an existing account's code under Sync on this page."))
         for code, purpose in account_codes:
             checks.append(_account_check(f"Account for {purpose}", str(code), accounts, org_name,
                                          f"Create account {code} in {org_name}'s chart of accounts, or "
