@@ -204,3 +204,46 @@ def test_disconnect_deletes_the_tokens_even_when_xero_is_unreachable(client, com
     assert connection(company) is None
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "company.xero_disconnected"))
     assert "tokens deleted here anyway" in event.detail
+
+
+def test_rotate_secrets_re_encrypts_the_xero_tokens_and_the_connection_keeps_working(app, company, refreshes):
+    from cryptography.fernet import Fernet
+
+    old_keys = list(app.config["WISESYNC_SECRETS_KEYS"])
+    before = connection(company)
+    access, refresh = decrypt(before.access_token_enc), decrypt(before.refresh_token_enc)
+    new_key = Fernet.generate_key().decode()
+    app.config["WISESYNC_SECRETS_KEYS"] = [new_key, *old_keys]
+    result = app.test_cli_runner().invoke(args=["rotate-secrets"])
+    assert result.exit_code == 0, result.output
+    assert "xero_connections.access_token_enc: 1 re-encrypted" in result.output
+    assert "xero_connections.refresh_token_enc: 1 re-encrypted" in result.output
+    assert access not in result.output and refresh not in result.output
+    app.config["WISESYNC_SECRETS_KEYS"] = [new_key]  # the old key is gone
+    after = connection(company)
+    assert decrypt(after.refresh_token_enc) == refresh
+    expire_soon(company)
+    xero.xero_client_for(company).organisation()
+    assert refreshes == [refresh]
+
+
+def test_rotation_never_writes_back_a_token_a_refresh_replaced_meanwhile(app, company, monkeypatch):
+    """rotate-secrets reads every row, then writes each back re-encrypted: a refresh storing a
+    new refresh token in between must win, or the spent token would come back."""
+    from wisesync.credentials import rotation
+    from wisesync.crypto import encrypt
+
+    table = XeroConnection.__table__
+    real_rotate = rotation.rotate
+    replaced = encrypt("refresh-token-stored-by-another-process")
+
+    def rotate_while_a_refresh_lands(token, keys=None):
+        if token == connection(company).refresh_token_enc:
+            with db.engine.begin() as other_process:
+                other_process.execute(table.update().values(refresh_token_enc=replaced))
+        return real_rotate(token, keys)
+
+    monkeypatch.setattr(rotation, "rotate", rotate_while_a_refresh_lands)
+    counts = rotation.rotate_secrets()
+    assert connection(company).refresh_token_enc == replaced
+    assert counts.get("xero_connections.refresh_token_enc", 0) == 0

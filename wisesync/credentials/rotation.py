@@ -10,7 +10,8 @@ def encrypted_columns() -> list[tuple]:
     """(table, [columns]) for every column that holds a Fernet token.
 
     By convention such columns end in ``_enc`` (``psa_credentials.secret_enc``,
-    ``integration_settings.cw_private_key_enc``/``at_secret_enc``...), so a feature that adds
+    ``integration_settings.cw_private_key_enc``/``at_secret_enc``, the Xero tokens
+    ``xero_connections.access_token_enc``/``refresh_token_enc``...), so a feature that adds
     one is rotated without touching this code.
     """
     out = []
@@ -54,7 +55,15 @@ def rotate_secrets(keys: list[str] | None = None) -> dict[str, int]:
                     continue
                 counts[f"{table.name}.{column.name}"] = counts.get(f"{table.name}.{column.name}", 0) + 1
             if values:
-                db.session.execute(update(table).where(*[c == getattr(row, c.name) for c in pk]).values(**values))
+                # Compare-and-swap on the old ciphertext: a token rewritten meanwhile (a Xero
+                # refresh stores a new refresh token from another process) is already encrypted
+                # with a current key and must not be overwritten with the old, spent one.
+                unchanged = [table.c[name] == getattr(row, name) for name in values]
+                done = db.session.execute(update(table).where(*[c == getattr(row, c.name) for c in pk], *unchanged)
+                                          .values(**values)).rowcount
+                if not done:
+                    for name in values:
+                        counts[f"{table.name}.{name}"] -= 1
     if unreadable:
         db.session.rollback()
         raise RotationFailed(unreadable)
