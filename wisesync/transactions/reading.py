@@ -118,6 +118,79 @@ def overview(user, companies: list, latest: dict) -> Overview:
     return Overview(lines, error, unmapped)
 
 
+# -- /sync/<id> ------------------------------------------------------------------------------
+
+@dataclass
+class Review:
+    identity: Identity
+    organisation: str = ""
+    locations: str = ""
+    rows: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict:
+        return rv.totals(self.rows)
+
+    @property
+    def selectable(self) -> int:
+        return sum(1 for row in self.rows if not row.blocked)
+
+
+def xero_catalog(company, xero=None):
+    """What the organisation has (accounts, tax rates; items when ``with_items``), for mapping."""
+    from wisesync.companies.xero import xero_client_for
+    from wisesync.transactions.mapping import XeroCatalog
+
+    xero = xero or xero_client_for(company)
+    return XeroCatalog.from_xero(xero.accounts(), xero.tax_rates())
+
+
+def review(company, user) -> Review:
+    """The review of ``company`` for ``user`` (DESIGN §10.3): ConnectWise's unposted records
+    routed to it (and those no company takes, blocked with the fix), each mapped and given its
+    state, read live. Problems (ConnectWise or Xero unreachable, Xero not connected) are on the
+    page with their fix; rows are shown as far as they could be read."""
+    from wisesync.accounting.errors import XeroError
+
+    account = db.session.get(Account, company.account_id)
+    identity = choose(account, user)
+    result = Review(identity, organisation=company.xero.tenant_name if company.xero else "")
+    if account.psa_type != "connectwise":
+        result.problems.append(Problem(*AUTOTASK))
+        return result
+    router = rv.Router(account.id)
+    result.locations = router.summary(company)
+    xero = xero_problem(company)
+    if xero is not None:
+        result.problems.append(xero)
+    try:
+        books = books_for(account, identity)
+        mine, unmapped = router.split(rv.read_unposted(books), company)
+    except PsaError as exc:
+        result.problems.append(Problem(f"Could not read ConnectWise: {exc.explanation}", exc.fix))
+        return result
+    catalog = None
+    if xero is None:
+        try:
+            catalog = xero_catalog(company)
+        except XeroError as exc:
+            result.problems.append(Problem(f"Could not read the Xero organisation: {exc.explanation}", exc.fix))
+    if catalog is not None:
+        try:
+            rv.export_rows(books, mine, company, catalog)
+        except PsaError as exc:
+            result.problems.append(Problem(f"Could not export the records' lines from ConnectWise: "
+                                           f"{exc.explanation}", exc.fix))
+    rv.apply_ledger(company, mine)
+    result.rows = sorted(mine, key=_order) + sorted(unmapped, key=_order)
+    return result
+
+
+def _order(row) -> tuple:
+    return ({"invoice": 0, "credit": 1, "procurement": 2}[row.kind], row.date or rv.date.min, row.number)
+
+
 # -- POST /sync/<id> ---------------------------------------------------------------------------
 
 @dataclass

@@ -10,7 +10,7 @@ of it would do.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -51,8 +51,7 @@ class Row:
     reason: str = ""
     fix: str = ""
     entry: object = None  # LedgerEntry when there is one
-    exported: dict | None = field(default=None, repr=False)  # the GLExport transaction
-    document: object = None  # mapping's Xero document (or None when blocked)
+    document: object = None  # mapping's Mapped (its Xero document), None when blocked
     payload_hash: str = ""
 
     @property
@@ -156,10 +155,6 @@ class Router:
         else:
             row.block(UNMAPPED.format(location=location), UNMAPPED_FIX.format(location=location))
 
-    def server_filter(self, company) -> set[int] | None:
-        """Locations to ask the PSA for: the company's own, or all (the catch-all takes the rest)."""
-        return set(company.location_ids) or None
-
     def split(self, rows: list[Row], company) -> tuple[list[Row], list[Row]]:
         """``(this company's rows, rows no company takes — blocked with the fix)``."""
         mine, unmapped = [], []
@@ -195,29 +190,54 @@ def count_by_company(rows: list[Row], router: Router) -> tuple[dict[int, dict[st
 
 # -- export, map, state ------------------------------------------------------------------------
 
-def export_rows(books, rows: list[Row]) -> None:
-    """Attach each row's GLExport transaction (one export call per kind and location); a row the
-    export leaves out (no GL entries) is blocked with the fix."""
-    groups: dict[tuple[str, object], list[Row]] = defaultdict(list)
-    for row in rows:
-        if not row.blocked:
-            groups[("procurement" if row.kind == "procurement" else "invoice", row.location_id)].append(row)
-    for (group, location_id), members in groups.items():
+def company_settings(company):
+    """The company's accounting settings as the (pure) mapping takes them."""
+    from wisesync.transactions.mapping import CompanySettings
+
+    return CompanySettings(sales_tax_code=company.sales_tax_code or "",
+                           sales_exempt_tax_code=company.sales_exempt_tax_code or "",
+                           purchase_tax_code=company.purchase_tax_code or "",
+                           purchase_exempt_tax_code=company.purchase_exempt_tax_code or "",
+                           document_status=company.document_status or "DRAFT",
+                           rounding_account=company.rounding_account or "860")
+
+
+def export_rows(books, rows: list[Row], company, catalog, *, contact_ids=None, billing=None) -> dict:
+    """Export the rows' lines and GL entry ids (one call per kind, in chunks of 200) and map each
+    to its Xero document; a row the mapping refuses (or the export leaves out: no GL entries) is
+    blocked with the reason and fix. Returns the merged GLExport parties ``{"customers",
+    "vendors"}`` (the run needs their ids for billing details)."""
+    from wisesync.transactions.mapping import Blocked, map_export
+
+    settings = company_settings(company)
+    parties = {"customers": [], "vendors": []}
+    for group in ("invoice", "procurement"):
+        members = [r for r in rows if not r.blocked and (r.kind == "procurement") == (group == "procurement")]
+        if not members:
+            continue
         if group == "invoice":
-            export = books.export_invoices([r.export_id for r in members], location_id)
-            found = {str(t.get("id")): t for t in export.get("transactions") or []}
+            export = books.export_invoices([int(r.export_id) for r in members])
         else:
-            export = books.export_procurement([str(r.export_id) for r in members], location_id)
-            found = {str(t.get("id")): t for t in export.get("purchaseTransactions") or []}
+            export = books.export_procurement([str(r.export_id) for r in members])
+        parties["customers"] += export.get("customers") or []
+        parties["vendors"] += export.get("vendors") or []
+        mapped = map_export(export, settings, catalog, contact_ids=contact_ids, billing=billing,
+                            expected=[(r.kind, str(r.export_id), r.number) for r in members])
         for row in members:
-            transaction = found.get(str(row.export_id))
-            if transaction is None:
-                row.block(NO_GL.format(what=row.what, number=row.number),
-                          NO_GL_FIX.format(what_lower=row.what.lower()))
+            result = mapped.get((row.kind, str(row.export_id)))
+            if result is None:  # exported as the other kind (a credit memo sent as an invoice...)
+                other = "credit" if row.kind == "invoice" else "invoice"
+                result = mapped.get((other, str(row.export_id)))
+                if result is not None and not isinstance(result, Blocked):
+                    row.kind = result.kind
+            if result is None or isinstance(result, Blocked):
+                reason = getattr(result, "reason", NO_GL.format(what=row.what, number=row.number))
+                fix = getattr(result, "fix", NO_GL_FIX.format(what_lower=row.what.lower()))
+                row.block(reason, fix)
                 continue
-            row.exported = transaction
-            row.payload_hash = payload_hash(transaction)
-            row.exported_parties = export  # customers[] / vendors[] for contacts
+            row.document = result
+            row.payload_hash = payload_hash(result.fingerprint)
+    return parties
 
 
 def apply_ledger(company, rows: list[Row]) -> None:

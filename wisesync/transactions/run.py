@@ -1,21 +1,47 @@
 """The sync run: the background job that takes one company's selected (or all) unposted records
-from ConnectWise into Xero and posts them back in ConnectWise (DESIGN §10.3–10.5).
+from ConnectWise into Xero, then posts each in ConnectWise (DESIGN §10.3–10.5).
 
-Placeholder while the pieces it calls land; see :func:`execute`.
+Per run: read the unposted lists (routed by location), finish what an earlier run left in
+Xero but not posted, export the selected records (lines, GL entry ids), map them, create the
+items they need, match their contacts, push them in calls of ≤ 50 (:mod:`.push`), and post
+each pushed record with one ConnectWise batch. Every state change is committed in the ledger
+before and after each outside write, so a crash anywhere is finished by the next run without a
+second document in Xero. One record's failure never stops the others; Xero's daily cap, a
+revoked grant or a missing ConnectWise right stops the run with the message, and what was not
+sent waits for the next run.
 """
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy import update
+
 from wisesync import jobs
+from wisesync.accounting.errors import XeroError
+from wisesync.accounts.models import Account
+from wisesync.companies.models import Company
+from wisesync.extensions import db
+from wisesync.modelbase import utcnow
+from wisesync.psa.errors import PsaError
+from wisesync.transactions import ledger
+from wisesync.transactions import review as rv
+from wisesync.transactions.models import TransactionRun
+from wisesync.transactions.posting import Poster
+from wisesync.transactions.push import CHUNK, Pending, Pusher, StopRun
 
 log = logging.getLogger(__name__)
 TASK = "wisesync.transactions.sync"
+UNEXPECTED = "The sync stopped because of an unexpected error in Wise-Sync."
+UNEXPECTED_FIX = ("Sync again: records already in Xero are only posted, never pushed twice. If it happens "
+                  "again, the server log has the details for support.")
+GONE = "{what} {number} is no longer unposted for {company} in ConnectWise, so it was not synced."
+GONE_FIX = "Reload the review page to see what is unposted now."
+WAITING = "{what} {number} was not sent: the run stopped first. It waits for the next sync."
 
 
 def register_tasks(app) -> None:
-    """Tasks, the schedule check and the worker-start hook (the registry is process-wide;
-    registering again is a no-op)."""
+    """The sync task, the schedule check and the worker-start hook (the registry is
+    process-wide; registering again is a no-op)."""
     from wisesync.transactions import schedules, services
 
     jobs.register_task(TASK, execute)
@@ -27,5 +53,209 @@ def enqueue_sync(run_id: int) -> None:
     jobs.enqueue(TASK, run_id)
 
 
-def execute(run_id: int):
-    raise NotImplementedError
+def execute(run_id: int, *, books=None, xero=None) -> TransactionRun | None:
+    """Run the sync ``run_id`` if it is still queued (one failed meanwhile is skipped). Never
+    raises for a PSA or Xero failure: the run ends ``failed`` with the explanation and fix.
+    ``books`` / ``xero`` replace the clients built from the stored settings (benchmarks)."""
+    claimed = db.session.execute(
+        update(TransactionRun).where(TransactionRun.id == run_id, TransactionRun.status == "queued")
+        .values(status="running", started_at=utcnow(), heartbeat_at=utcnow())).rowcount
+    db.session.commit()
+    if not claimed:
+        run = db.session.get(TransactionRun, run_id)
+        log.info("Sync %s is %s, not queued; skipped.", run_id, run.status if run else "gone")
+        return run
+    try:
+        message = Sync(db.session.get(TransactionRun, run_id), books, xero).run()
+        _finish(run_id, "succeeded", message, "")
+    except StopRun as exc:
+        _finish(run_id, "failed", exc.explanation, exc.fix)
+    except (PsaError, XeroError) as exc:  # str() of both never holds a secret
+        log.warning("Sync %s failed: %s", run_id, exc)
+        _finish(run_id, "failed", exc.explanation, exc.fix)
+    except Exception:
+        log.exception("Sync %s failed unexpectedly", run_id)
+        _finish(run_id, "failed", UNEXPECTED, UNEXPECTED_FIX)
+    return db.session.get(TransactionRun, run_id)
+
+
+def _finish(run_id: int, status: str, message: str, fix: str) -> None:
+    db.session.rollback()
+    counts = ledger.run_counts(run_id)
+    if status == "succeeded" and (counts["failed"] or counts["blocked"]):
+        fix = fix or "See each record's message below; fix what it names, then sync those records again."
+    db.session.execute(update(TransactionRun).where(TransactionRun.id == run_id).values(
+        status=status, message=message, fix=fix, finished_at=utcnow(), heartbeat_at=utcnow(),
+        counts_json=ledger.json.dumps(counts, sort_keys=True)))
+    db.session.commit()
+
+
+def heartbeat(run_id: int) -> None:
+    db.session.execute(update(TransactionRun).where(TransactionRun.id == run_id).values(heartbeat_at=utcnow()))
+    db.session.commit()
+
+
+class Sync:
+    """One run's work, top-down; see the module docstring."""
+
+    def __init__(self, run: TransactionRun, books=None, xero=None):
+        self.run_id = run.id
+        self.selected = None if run.selected is None else set(run.selected)
+        self.synced_by_id = None if run.scheduled else run.started_by_id
+        self.company = db.session.get(Company, run.company_id)
+        self.account = db.session.get(Account, run.account_id)
+        self._books, self._xero = books, xero
+
+    # -- clients -------------------------------------------------------------------------------
+    def clients(self):
+        from wisesync.transactions.identity import choose
+        from wisesync.transactions.reading import books_for
+
+        if self._books is None:
+            user = None
+            if self.synced_by_id:
+                from wisesync.users.models import User
+
+                user = db.session.get(User, self.synced_by_id)
+            self._books = books_for(self.account, choose(self.account, user), impersonate=True)
+        if self._xero is None:
+            from wisesync.companies.xero import xero_client_for
+
+            db.session.commit()  # xero_client_for writes a refreshed token on its own connection
+            self._xero = xero_client_for(self.company, _limiter(self.company))
+        return self._books, self._xero
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(self) -> str:
+        from wisesync.transactions.mapping import XeroCatalog
+
+        books, xero = self.clients()
+        rows, _unmapped = rv.Router(self.account.id).split(rv.read_unposted(books), self.company)
+        entries = ledger.entries_for_company(self.company.id, psa="connectwise")
+        wanted, leftovers = self._choose(rows, entries)
+        self._set_total(len(wanted) + len(leftovers))
+        poster = Poster(books, self.company, self.run_id)
+        poster.post([entries[(r.kind, r.psa_id)] for r in leftovers])
+        if not wanted:
+            return self._summary()
+        catalog = XeroCatalog.from_xero(xero.accounts(), xero.tax_rates(), xero.items())
+        pusher = Pusher(xero, self.company, self.run_id, self.synced_by_id,
+                        links=ledger.contact_links(self.company.id, "connectwise"))
+        billing = self._billing(books, wanted, pusher.links)
+        rv.export_rows(books, wanted, self.company, catalog, contact_ids=pusher.links, billing=billing)
+        in_xero = [r for r in wanted if r.entry is not None and r.entry.xero_id]
+        fresh = [Pending(r, self._ref(r)) for r in wanted if r not in in_xero and not r.blocked]
+        for row in wanted:
+            if row.blocked and row not in in_xero:
+                ledger.record_blocked(self._ref(row), row.reason, row.fix, run_id=self.run_id)
+        poster.post([r.entry for r in in_xero], rows={id(r.entry): r for r in in_xero})
+        self._push(pusher, poster, fresh)
+        return self._summary()
+
+    def _choose(self, rows: list, entries: dict) -> tuple[list, list]:
+        """``(rows to sync, rows an earlier run left in Xero but not posted)``. Selected records
+        no longer unposted for the company get their outcome here."""
+        by_key = {row.key: row for row in rows}
+        for row in rows:
+            row.entry = entries.get((row.kind, row.psa_id))
+        wanted = [r for r in rows if self.selected is None or r.key in self.selected]
+        leftovers = [r for r in rows if r not in wanted and r.entry is not None and r.entry.xero_id
+                     and r.entry.state == "pushed"]
+        for key in sorted((self.selected or set()) - set(by_key)):
+            kind, _, psa_id = key.partition(":")
+            entry = entries.get((kind, psa_id))
+            what = {"invoice": "Invoice", "credit": "Credit memo", "procurement": "Purchase order"}.get(kind, kind)
+            number = entry.number if entry is not None and entry.number else psa_id
+            if entry is not None and entry.state == "posted":
+                ledger.record_outcome(self.run_id, kind, psa_id, "posted", f"{what} {number} was already posted.",
+                                      number=number)
+            else:
+                ledger.record_outcome(self.run_id, kind, psa_id, "failed",
+                                      GONE.format(what=what, number=number, company=self.company.name), GONE_FIX,
+                                      number=number)
+        return wanted, leftovers
+
+    def _set_total(self, total: int) -> None:
+        db.session.execute(update(TransactionRun).where(TransactionRun.id == self.run_id).values(
+            totals_json=ledger.json.dumps({"records": total}), heartbeat_at=utcnow()))
+        db.session.commit()
+
+    def _billing(self, books, rows: list, links: dict) -> dict:
+        """Billing contact details (e-mail, address) of customers not yet linked to a Xero
+        contact, for the contacts Xero creates; a failure here only loses those details."""
+        ids = sorted({r.counterparty_id for r in rows if r.kind != "procurement" and r.counterparty_id
+                      and r.counterparty_id not in links and r.counterparty_id.isdigit()})
+        if not ids:
+            return {}
+        try:
+            return books.billing_contacts([int(i) for i in ids])
+        except PsaError as exc:
+            log.warning("Sync %s: billing contacts not read: %s", self.run_id, exc)
+            return {}
+
+    def _ref(self, row) -> ledger.RecordRef:
+        mapped = row.document
+        return ledger.RecordRef(
+            account_id=self.account.id, company_id=self.company.id, psa="connectwise", kind=row.kind,
+            psa_id=row.psa_id, payload_hash=row.payload_hash, number=row.number, counterparty=row.counterparty,
+            document_date=row.date, total=mapped.total if mapped is not None else abs(row.total),
+            currency=row.currency, gl_entry_ids=tuple(mapped.gl_entry_ids) if mapped is not None else ())
+
+    def _push(self, pusher: Pusher, poster: Poster, pending: list[Pending]) -> None:
+        try:
+            pusher.ensure_items(pending)
+            pusher.resolve_contacts(pending)
+            for p in pending:
+                if p.row.blocked:
+                    ledger.record_blocked(p.ref, p.row.reason, p.row.fix, run_id=self.run_id)
+            pending = [p for p in pending if not p.row.blocked]
+            groups = [[p for p in pending if p.mapped.xero_type == t] for t in ("ACCREC", "ACCRECCREDIT")]
+            bills = [p for p in pending if p.mapped.xero_type == "ACCPAY"]
+            groups.append(pusher.adopt_existing_bills(bills))
+            poster.post([p.entry for p in bills if p.entry is not None])
+            for group in groups:
+                for start in range(0, len(group), CHUNK):
+                    done = pusher.push(group[start:start + CHUNK])
+                    poster.post([p.entry for p in done])
+                    heartbeat(self.run_id)
+        except StopRun:
+            self._waiting(pending)
+            raise
+        except XeroError as exc:
+            if not _stops(exc):
+                raise
+            self._waiting(pending)
+            raise StopRun(exc.explanation, exc.fix) from exc
+
+    def _waiting(self, pending: list[Pending]) -> None:
+        db.session.rollback()
+        for p in pending:
+            if p.entry is None and not p.row.blocked:
+                ledger.record_outcome(self.run_id, p.row.kind, p.row.psa_id, "failed",
+                                      WAITING.format(what=p.row.what, number=p.row.number), number=p.row.number)
+
+    def _summary(self) -> str:
+        counts = ledger.run_counts(self.run_id)
+        parts = [f"{counts['pushed']:,} pushed to Xero", f"{counts['adopted']:,} already there (adopted)",
+                 f"{counts['posted']:,} posted in ConnectWise"]
+        if counts["blocked"]:
+            parts.append(f"{counts['blocked']:,} blocked")
+        if counts["failed"]:
+            parts.append(f"{counts['failed']:,} failed")
+        return ", ".join(parts) + "."
+
+
+def _stops(exc: XeroError) -> bool:
+    from wisesync.transactions.push import stop_for
+
+    return stop_for(exc)
+
+
+def _limiter(company):
+    """The organisation's shared Xero call budget (60 a minute, 5 at once, across workers)."""
+    try:
+        from wisesync.transactions.limits import limiter_for
+    except ImportError:  # the limiter lands separately; the Xero client works without one
+        return None
+    connection = company.xero
+    return limiter_for(connection.tenant_id) if connection is not None and connection.tenant_id else None
