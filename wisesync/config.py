@@ -145,6 +145,12 @@ class Config:
     MAIL_PASSWORD = ""
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "wise-sync@localhost"
+    # Request bodies (Flask 3.1): the largest form is a few KB. A bigger body gets a 413 before
+    # anything reads it (no spooling to disk ahead of the CSRF check); a route that takes
+    # uploads raises it for itself alone (wisesync.web.allow_large_body).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    MAX_FORM_PARTS = 1000
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -182,6 +188,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         "WISESYNC_AUTOTASK_ZONE_LOOKUP_URL", c["WISESYNC_AUTOTASK_ZONE_LOOKUP_URL"]
     )
     c["WISESYNC_PROXY_FIX"] = _int("WISESYNC_PROXY_FIX", 0)
+    c["MAX_CONTENT_LENGTH"] = _int("WISESYNC_MAX_REQUEST_BYTES", c["MAX_CONTENT_LENGTH"])
     c["WISESYNC_SESSION_IDLE_MINUTES"] = _int("WISESYNC_SESSION_IDLE_MINUTES", c["WISESYNC_SESSION_IDLE_MINUTES"])
     c["WISESYNC_SESSION_MAX_HOURS"] = _int("WISESYNC_SESSION_MAX_HOURS", c["WISESYNC_SESSION_MAX_HOURS"])
     c["REDIS_URL"] = env.get("REDIS_URL", "")
