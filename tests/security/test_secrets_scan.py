@@ -9,6 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.builders import DEFAULT_PASSWORD, make_account, make_admin, make_company
+from tests.companies.xero_flow import connect as connect_xero
+from tests.companies.xero_flow import xero_config
 from tests.security.world import routes, url_for_rule
 from wisesync.extensions import db
 from wisesync.users.models import User
@@ -79,7 +81,30 @@ def _scenario(app, psa_sim, mailbox):
         "at_username": "api@wisesim.example", "at_secret": SECRETS["integration_at_secret"],
         "at_integration_code": "SIMINTEGRATION",
         "at_zone_url": psa_sim.url + "/atservicesrest/v1.0/", "save_anyway": "y"}))
-    return {"cw": (c, cw_admin), "at": (a, at_admin), "sam": sam, "link": link}
+    xero_tokens = _connect_xero(c, company, psa_sim)
+    return {"cw": (c, cw_admin), "at": (a, at_admin), "sam": sam, "link": link, "xero": xero_tokens}
+
+
+def _xero_tokens(psa_sim) -> set[str]:
+    grants = psa_sim.state.xero.grants
+    return ({g.refresh_token for g in grants.grants if g.refresh_token}
+            | set(grants._access))  # noqa: SLF001 — every access token the simulator issued
+
+
+def _connect_xero(client, company, psa_sim) -> set[str]:
+    """Connect the company to the simulated Xero, then make it refresh (Test after the access
+    token is about to expire): every token it ever held is returned."""
+    from datetime import timedelta
+
+    from wisesync.companies.xero_models import XeroConnection
+    from wisesync.modelbase import utcnow
+
+    assert connect_xero(client, company).status_code == 303
+    seen = _xero_tokens(psa_sim)
+    db.session.execute(sa.update(XeroConnection).values(expires_at=utcnow() + timedelta(seconds=30)))
+    db.session.commit()
+    _ok(client.post(f"/companies/{company.id}/xero/test"))
+    return seen | _xero_tokens(psa_sim)
 
 
 def _database_text(app) -> bytes:
@@ -116,18 +141,22 @@ def _pages(app, scenario) -> str:
 
 def test_no_secret_in_database_logs_or_pages(app, psa_sim, mailbox, caplog):
     app.config["WISESYNC_AUTOTASK_ZONE_LOOKUP_URL"] = psa_sim.url + "/atservicesrest/v1.0/zoneInformation"
+    app.config.update(xero_config(psa_sim.url))
+    psa_sim.state.xero.reset()
     caplog.set_level(logging.DEBUG)
     scenario = _scenario(app, psa_sim, mailbox)
     token = scenario["link"].rsplit("/", 1)[1]
     database = _database_text(app)
     pages = _pages(app, scenario)
     logs = caplog.text
+    xero_tokens = {f"xero_token_{i}": t for i, t in enumerate(sorted(scenario["xero"]))}
+    assert len(xero_tokens) >= 4  # two access and two refresh tokens: the connect and one refresh
     found = []
-    for name, secret in {**SECRETS, "reset_token": token}.items():
+    for name, secret in {**SECRETS, "reset_token": token, **xero_tokens}.items():
         for where, haystack in (("database", database), ("logs", logs), ("pages", pages)):
             needle = secret.encode() if isinstance(haystack, bytes) else secret
             if needle in haystack:
                 found.append(f"{name} in {where}")
     assert not found, found
-    assert database.count(b"gAAAAA") >= 5  # the PSA secrets were stored, Fernet-encrypted
+    assert database.count(b"gAAAAA") >= 7  # the PSA secrets and Xero tokens were stored, Fernet-encrypted
     assert len(pages) > 10000 and re.search(r"sam\.scan@example\.com", pages)
