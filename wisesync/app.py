@@ -56,12 +56,6 @@ def register_url_converters(app: Flask) -> None:
     init_url_converters(app)
 
 
-def register_url_converters(app: Flask) -> None:
-    from wisesync.web import init_url_converters
-
-    init_url_converters(app)
-
-
 def register_blueprints(app: Flask) -> None:
     from wisesync.auth.routes import bp as auth_bp
     from wisesync.companies.routes import bp as companies_bp
