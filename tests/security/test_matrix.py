@@ -80,8 +80,8 @@ MATRIX = {
     ("credentials.connectwise", "POST"): OBJ_SENSITIVE_302,
     ("credentials.connectwise_api", "GET"): OBJ_SENSITIVE_200,
     ("credentials.connectwise_api", "POST"): OBJ_SENSITIVE_302,
-    ("credentials.connectwise_api_test", "POST"): OBJ_SENSITIVE_200,
-    ("credentials.connectwise_test", "POST"): OBJ_SENSITIVE_200,
+    ("credentials.connectwise_api_test", "POST"): row(302, 403, 303, 404, 303),  # 303: POST/redirect/GET
+    ("credentials.connectwise_test", "POST"): row(302, 403, 303, 404, 303),
     ("users.disable", "GET"): OBJ_SENSITIVE_200,
     ("users.disable", "POST"): OBJ_SENSITIVE_302,
     ("users.enable", "POST"): OBJ_SENSITIVE_302,

@@ -20,7 +20,18 @@ from wisesync.users.sections import sections_for
 
 bp = Blueprint("users", __name__)
 
+# The user page's tabs after "Account", by the folder of the section template other features
+# register (users.sections); a section of an unknown feature goes under "More".
+TABS = {"credentials": ("psa", "PSA credentials"), "qlink": ("qlink", "QLink"), "google": ("google", "Google")}
 
+
+def _tabs(sections: list[tuple[str, dict]]) -> list[dict]:
+    """``[{"id", "label", "sections": [(template, ctx), ...]}]`` in the order sections come."""
+    tabs: dict[str, dict] = {}
+    for template, ctx in sections:
+        tab_id, label = TABS.get(template.split("/", 1)[0], ("more", "More"))
+        tabs.setdefault(tab_id, {"id": tab_id, "label": label, "sections": []})["sections"].append((template, ctx))
+    return list(tabs.values())
 
 
 def _profile(form) -> dict:
@@ -75,7 +86,7 @@ def edit(user_id: int):
         "users/edit.html", user=user, form=form, password_form=PasswordForm(formdata=None),
         links=services.active_payment_links(user),
         cannot_disable=services.why_not_disable(user, current_actor()),
-        sections=sections_for(user, current_user)), form_status(form)
+        tabs=_tabs(sections_for(user, current_user))), form_status(form)
 
 
 @bp.route("/<int:user_id>/password", methods=["GET", "POST"])
