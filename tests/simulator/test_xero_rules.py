@@ -358,6 +358,11 @@ def test_list_filters(api, psa_sim):
     assert [i["InvoiceNumber"] for i in drafts] == ["N3"]
     other = api.get("Invoices", params={"ContactIDs": c["Contact"]["ContactID"]}).json()["Invoices"]
     assert [i["InvoiceNumber"] for i in other] == ["N3"]
+    searched = api.get("Invoices", params={"searchTerm": "n2"}).json()["Invoices"]
+    assert [i["InvoiceNumber"] for i in searched] == ["N2"]
+    psa_sim.state.xero.orgs[NZ_TENANT_ID].created_by[a["InvoiceID"]] = "another-app"
+    mine = api.get("Invoices", params={"createdByMyApp": "true"}).json()["Invoices"]
+    assert sorted(i["InvoiceNumber"] for i in mine) == ["N2", "N3"]
     ordered = api.get("Invoices", params={"order": "InvoiceNumber DESC"}).json()["Invoices"]
     assert [i["InvoiceNumber"] for i in ordered] == ["N3", "N2", "N1"]
     # without paging Xero leaves out line items; with it they are there

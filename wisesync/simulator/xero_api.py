@@ -9,7 +9,7 @@ Every call: faults (target ``xero``), ``Authorization: Bearer`` (401 as Xero wor
 successor: ``accounting.invoices`` for invoices and credit notes, ``accounting.payments`` for
 payments), then the organisation's rate limits, whose headers come back on every answer.
 
-Writes: bodies up to 3.5 MB (413 beyond, body UNVERIFIED), ``summarizeErrors`` (the spec's
+Writes: bodies up to 3.5 MB (taken as 3.5 × 2^20 bytes; 413 beyond; both UNVERIFIED), ``summarizeErrors`` (the spec's
 default ``false``: 200 with each element's ``ValidationErrors``; ``true``: 400
 ``ValidationException`` listing the refused elements, and then nothing is saved — UNVERIFIED
 that Xero saves none), ``unitdp=4``, and ``Idempotency-Key`` (≤ 128 characters, "safely retry
@@ -96,9 +96,9 @@ def _api(state, sub: str):
             time.sleep(slow.seconds)  # inside the call slot, as a slow Xero would hold it
         key = parts[1] if len(parts) == 2 else None
         if request.method == "GET":
-            response = _get(state, org, resource, key)
+            response = _get(state, org, resource, key, access.grant.client_id)
         else:
-            response = _write(state, org, tenant_id, resource, key)
+            response = _write(state, org, tenant_id, resource, key, access.grant.client_id)
     finally:
         state.xero.limiter.leave(tenant_id)
     response.headers.update(verdict.headers)
@@ -126,7 +126,7 @@ def _bad_request(message: str, number: int = 10, kind: str = "ValidationExceptio
 
 # -- reads ---------------------------------------------------------------------------------------
 
-def _get(state, org, resource, key: str | None) -> Response:
+def _get(state, org, resource, key: str | None, client_id: str) -> Response:
     unitdp = 4 if request.args.get("unitdp") == "4" else 2
     with org.lock:
         views = records(org, resource)
@@ -137,7 +137,8 @@ def _get(state, org, resource, key: str | None) -> Response:
             rows = [present(found, resource, unitdp=unitdp)]
             return json_response(_envelope(state, resource.answer_key, rows))
         try:
-            views = select(views, resource, request.args, request.headers.get("If-Modified-Since"))
+            mine = {i for i, client in org.created_by.items() if client == client_id}
+            views = select(views, resource, request.args, request.headers.get("If-Modified-Since"), mine)
             chosen, pagination = page(views, resource, request.args)
         except QueryError as exc:
             return _query_error(str(exc))
@@ -151,7 +152,7 @@ def _get(state, org, resource, key: str | None) -> Response:
 
 # -- writes ----------------------------------------------------------------------------------------
 
-def _write(state, org, tenant_id: str, resource, key: str | None) -> Response:
+def _write(state, org, tenant_id: str, resource, key: str | None, client_id: str) -> Response:
     if resource.name not in _WRITERS or (request.method == "PUT" and key is not None) or (
             resource.name == "Payments" and key is not None):
         return problem(405, "Method Not Allowed", "The simulator does not support this write")
@@ -177,14 +178,14 @@ def _write(state, org, tenant_id: str, resource, key: str | None) -> Response:
                                         "different request")
                 return Response(remembered.body, status=remembered.status,
                                 content_type="application/json; charset=utf-8")
-        response = _save(state, org, resource, key, body)
+        response = _save(state, org, resource, key, body, client_id)
         if idem is not None and response.status_code < 500:
             state.xero.idempotency[(tenant_id, idem)] = Remembered(
                 fingerprint, state.xero.now(), response.status_code, response.get_data(as_text=True))
     return response
 
 
-def _save(state, org, resource, key: str | None, body: bytes) -> Response:
+def _save(state, org, resource, key: str | None, body: bytes, client_id: str) -> Response:
     try:
         data = loads(body or b"null")
     except ValueError as exc:
@@ -204,13 +205,13 @@ def _save(state, org, resource, key: str | None, body: bytes) -> Response:
     unitdp = 4 if request.args.get("unitdp") == "4" else 2
     summarize = request.args.get("summarizeErrors", "false").lower() == "true"
     if summarize:
-        trial = _run(Batch(org.clone(), state.xero.utcnow(), unitdp, request.method), save, elements)
+        trial = _run(Batch(org.clone(), state.xero.utcnow(), unitdp, request.method, client_id), save, elements)
         refused = [_refused(e, errors, id_field, flag) for e, (_, errors) in zip(elements, trial) if errors]
         if refused:
             return json_response({"ErrorNumber": 10, "Type": "ValidationException",
                                   "Message": "A validation exception occurred",
                                   "Elements": refused}, 400)
-    batch = Batch(org, state.xero.utcnow(), unitdp, request.method)
+    batch = Batch(org, state.xero.utcnow(), unitdp, request.method, client_id)
     results = _run(batch, save, elements)
     rows = []
     for element, (record, errors) in zip(elements, results):

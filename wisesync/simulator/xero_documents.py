@@ -108,6 +108,7 @@ def save_document(batch: Batch, element: dict, kind: Kind) -> tuple[dict | None,
     else:
         record.update(RemainingCredit=record["Total"], Allocations=[])
     store[record[kind.id_field]] = record
+    org.created_by.setdefault(record[kind.id_field], batch.client_id)
     return record, []
 
 

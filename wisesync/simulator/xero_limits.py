@@ -4,6 +4,7 @@ organisations. Every answer carries ``X-DayLimit-Remaining``, ``X-MinLimit-Remai
 ``X-AppMinLimit-Remaining``; a refused call is HTTP 429 with ``X-Rate-Limit-Problem``
 (``concurrent``/``day``/``minute``/``appminute``) and ``Retry-After`` seconds.
 
+``Retry-After`` is read by Xero's own SDKs (Xero-NetStandard PR #408 "RetryAfter"), tap-xero.
 UNVERIFIED (no public source found): whether the windows roll or reset on the clock (rolling
 here), whether refused calls count (they do not here), Retry-After on a concurrency refusal (1 s).
 The clock is the Xero state's, so tests can move a minute or a day forward instead of waiting.

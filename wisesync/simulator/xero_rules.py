@@ -45,6 +45,7 @@ class Batch:
     now: datetime
     unitdp: int = 2
     method: str = "PUT"
+    client_id: str = ""  # the app writing (for createdByMyApp)
 
     @property
     def today(self) -> date:

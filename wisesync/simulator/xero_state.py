@@ -39,13 +39,14 @@ class OrgBooks:
         self.invoices: dict[str, dict] = {}
         self.credit_notes: dict[str, dict] = {}
         self.payments: dict[str, dict] = {}
+        self.created_by: dict[str, str] = {}  # document id → client id of the app that made it
         self.invoice_seq = 0
         self.credit_seq = 0
 
     def clone(self) -> "OrgBooks":
         """A copy whose records can change without touching these (a dry run)."""
         twin = copy.copy(self)
-        for attr in ("contacts", "items", "invoices", "credit_notes", "payments"):
+        for attr in ("contacts", "items", "invoices", "credit_notes", "payments", "created_by"):
             setattr(twin, attr, copy.deepcopy(getattr(self, attr)))
         return twin
 

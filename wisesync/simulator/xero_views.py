@@ -8,7 +8,10 @@ Paging: ``page`` gives 100 records (``pageSize`` up to 1,000 where the spec decl
 then come without their line items, as Xero's Invoices documentation describes (so a client
 that needs lines must page or fetch one by id). ``If-Modified-Since`` keeps records whose
 ``UpdatedDateUTC`` is at or after it (UNVERIFIED: at, or strictly after). Contacts and tracking
-categories that are ARCHIVED appear only with ``includeArchived=true``.
+categories that are ARCHIVED appear only with ``includeArchived=true``. ``searchTerm``
+searches contacts' Name, FirstName, LastName, ContactNumber and EmailAddress, and invoices'
+InvoiceNumber and Reference (the spec's words); ``createdByMyApp=true`` keeps the invoices this
+app created.
 """
 from __future__ import annotations
 
@@ -116,7 +119,8 @@ def _unit(record: dict, key: str, unitdp: int) -> dict:
     return {**record, key: money(record[key], 2)}
 
 
-def select(views: list[dict], resource: Resource, args, modified_since: str | None) -> list[dict]:
+def select(views: list[dict], resource: Resource, args, modified_since: str | None,
+           created_by_me: set[str] = frozenset()) -> list[dict]:
     """Apply every filter the request asks for; raises ``QueryError`` for what cannot be read."""
     name = resource.name
     lists = {"IDs": resource.id_field, "InvoiceNumbers": "InvoiceNumber", "ContactIDs": "Contact.ContactID",
@@ -128,10 +132,13 @@ def select(views: list[dict], resource: Resource, args, modified_since: str | No
             views = [v for v in views if str(_get(v, lists[param]) or "").lower() in wanted]
     if name in ("Contacts", "TrackingCategories") and args.get("includeArchived", "").lower() != "true":
         views = [v for v in views if v.get("ContactStatus", v.get("Status")) != "ARCHIVED"]
-    if name == "Contacts" and args.get("searchTerm"):
+    searched = {"Contacts": ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress"),
+                "Invoices": ("InvoiceNumber", "Reference")}.get(name)
+    if searched and args.get("searchTerm"):
         term = args["searchTerm"].lower()
-        views = [v for v in views if any(term in str(v.get(k) or "").lower() for k in (
-            "Name", "FirstName", "LastName", "ContactNumber", "EmailAddress"))]
+        views = [v for v in views if any(term in str(v.get(k) or "").lower() for k in searched)]
+    if name == "Invoices" and args.get("createdByMyApp", "").lower() == "true":
+        views = [v for v in views if v["InvoiceID"] in created_by_me]
     if modified_since and resource.modified_since:
         since = _since(modified_since)
         views = [v for v in views if v.get("UpdatedDateUTC") and v["UpdatedDateUTC"] >= since]
