@@ -58,8 +58,12 @@ def _secret(submitted: str, stored_token: str | None, field_name: str, what: str
         raise FieldError(field_name, f"{exc.explanation} {exc.fix}") from None
 
 
-def _keep_result(settings: IntegrationSettings, report: ConnectionReport) -> None:
-    settings.last_test_json = json.dumps(report.as_dict())
+def _keep_result(settings: IntegrationSettings, report: ConnectionReport, public: dict, secrets: dict) -> None:
+    """Keep the result with a seal of the values it tested (see wisesync.tested_values), so the
+    page can tell a test of the saved settings from one of values that were not saved."""
+    from wisesync.tested_values import seal
+
+    settings.last_test_json = json.dumps({**report.as_dict(), "tested_with": seal(public, secrets)})
     settings.last_test_at = utcnow()
 
 
@@ -100,13 +104,20 @@ def test_and_save_connectwise(account, *, company_id: str, site: str, public_key
     one cannot be decrypted), or when a value is unusable before anything is sent.
     """
     settings = _settings_row(account.id)
+    if not private_key and settings.cw_private_key_enc and \
+            clients.cw_destination(site) != clients.cw_destination(settings.cw_site):
+        # A stored key goes only to the site it was saved for, never to a newly typed host.
+        raise FieldError("cw_private_key", "The site changed, so enter the private key again: Wise-Sync "
+                         "sends a stored key only to the site it was saved for "
+                         f"({clients.cw_destination(settings.cw_site) or 'none'}).")
     key = _secret(private_key, settings.cw_private_key_enc, "cw_private_key", "ConnectWise private key")
     try:
         client = clients.cw_rest_client(site, company_id, public_key, key, client_id)
     except PsaConfigError as exc:
         raise FieldError("cw_site", f"{exc.explanation} {exc.fix}") from None
     report = client.test_connection()
-    _keep_result(settings, report)
+    _keep_result(settings, report, {"cw_company_id": company_id, "cw_site": site, "cw_public_key": public_key,
+                                    "cw_client_id": client_id}, {"cw_private_key": key})
     save = report.connected or save_anyway
     changed: list[str] = []
     if save:
@@ -129,13 +140,20 @@ def test_and_save_autotask(account, *, username: str, secret: str, integration_c
     Raises :class:`FieldError` when no secret is given and none is stored.
     """
     settings = _settings_row(account.id)
+    if not secret and settings.at_secret_enc and (
+            clients.origin(zone_url) != clients.origin(settings.at_zone_url)
+            or username.strip().lower() != (settings.at_username or "").strip().lower()):
+        # The zone (or the user it is looked up for) changed: the stored secret stays home.
+        raise FieldError("at_secret", "The zone URL or API username changed, so enter the secret again: "
+                         "Wise-Sync sends a stored secret only to the zone it was saved for.")
     plain = _secret(secret, settings.at_secret_enc, "at_secret", "Autotask secret")
     try:
         client = clients.autotask_client(username, plain, integration_code, zone_url=zone_url)
     except PsaConfigError as exc:
         raise FieldError("at_username", f"{exc.explanation} {exc.fix}") from None
     report = client.test_connection()
-    _keep_result(settings, report)
+    _keep_result(settings, report, {"at_username": username, "at_integration_code": integration_code,
+                                    "at_zone_url": zone_url}, {"at_secret": plain})
     save = report.connected or save_anyway
     changed: list[str] = []
     if save:
