@@ -107,29 +107,30 @@ class Sync:
         self._books, self._xero = books, xero
 
     # -- clients -------------------------------------------------------------------------------
-    def clients(self):
-        from wisesync.transactions.identity import choose
-        from wisesync.transactions.reading import books_for
-
+    def books(self):
         if self._books is None:
+            from wisesync.transactions.identity import choose
+            from wisesync.transactions.reading import books_for
+
             user = None
             if self.synced_by_id:
                 from wisesync.users.models import User
 
                 user = db.session.get(User, self.synced_by_id)
             self._books = books_for(self.account, choose(self.account, user), impersonate=True)
+        return self._books
+
+    def xero(self):
         if self._xero is None:
             from wisesync.companies.xero import xero_client_for
 
             db.session.commit()  # xero_client_for writes a refreshed token on its own connection
             self._xero = xero_client_for(self.company, _limiter(self.company))
-        return self._books, self._xero
+        return self._xero
 
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> str:
-        from wisesync.transactions.mapping import XeroCatalog
-
-        books, xero = self.clients()
+        books = self.books()
         rows, _unmapped = rv.Router(self.account.id).split(rv.read_unposted(books), self.company)
         entries = ledger.entries_for_company(self.company.id, psa="connectwise")
         wanted, leftovers = self._choose(rows, entries)
@@ -138,6 +139,18 @@ class Sync:
         poster.post([entries[(r.kind, r.psa_id)] for r in leftovers])
         if not wanted:
             return self._summary()
+        try:
+            self._sync(books, self.xero(), poster, wanted)
+        except (StopRun, XeroError, PsaError) as exc:
+            self._waiting(wanted, exc)
+            if isinstance(exc, XeroError) and _stops(exc):
+                raise StopRun(exc.explanation, exc.fix) from exc
+            raise
+        return self._summary()
+
+    def _sync(self, books, xero, poster: Poster, wanted: list) -> None:
+        from wisesync.transactions.mapping import XeroCatalog
+
         catalog = XeroCatalog.from_xero(xero.accounts(), xero.tax_rates(), xero.items())
         pusher = Pusher(xero, self.company, self.run_id, self.synced_by_id,
                         links=ledger.contact_links(self.company.id, "connectwise"))
@@ -150,7 +163,6 @@ class Sync:
                 ledger.record_blocked(self._ref(row), row.reason, row.fix, run_id=self.run_id)
         poster.post([r.entry for r in in_xero], rows={id(r.entry): r for r in in_xero})
         self._push(pusher, poster, fresh)
-        return self._summary()
 
     def _choose(self, rows: list, entries: dict) -> tuple[list, list]:
         """``(rows to sync, rows an earlier run left in Xero but not posted)``. Selected records
@@ -202,37 +214,32 @@ class Sync:
             currency=row.currency, gl_entry_ids=tuple(mapped.gl_entry_ids) if mapped is not None else ())
 
     def _push(self, pusher: Pusher, poster: Poster, pending: list[Pending]) -> None:
-        try:
-            pusher.ensure_items(pending)
-            pusher.resolve_contacts(pending)
-            for p in pending:
-                if p.row.blocked:
-                    ledger.record_blocked(p.ref, p.row.reason, p.row.fix, run_id=self.run_id)
-            pending = [p for p in pending if not p.row.blocked]
-            groups = [[p for p in pending if p.mapped.xero_type == t] for t in ("ACCREC", "ACCRECCREDIT")]
-            bills = [p for p in pending if p.mapped.xero_type == "ACCPAY"]
-            groups.append(pusher.adopt_existing_bills(bills))
-            poster.post([p.entry for p in bills if p.entry is not None])
-            for group in groups:
-                for start in range(0, len(group), CHUNK):
-                    done = pusher.push(group[start:start + CHUNK])
-                    poster.post([p.entry for p in done])
-                    heartbeat(self.run_id)
-        except StopRun:
-            self._waiting(pending)
-            raise
-        except XeroError as exc:
-            if not _stops(exc):
-                raise
-            self._waiting(pending)
-            raise StopRun(exc.explanation, exc.fix) from exc
-
-    def _waiting(self, pending: list[Pending]) -> None:
-        db.session.rollback()
+        pusher.ensure_items(pending)
+        pusher.resolve_contacts(pending)
         for p in pending:
-            if p.entry is None and not p.row.blocked:
-                ledger.record_outcome(self.run_id, p.row.kind, p.row.psa_id, "failed",
-                                      WAITING.format(what=p.row.what, number=p.row.number), number=p.row.number)
+            if p.row.blocked:
+                ledger.record_blocked(p.ref, p.row.reason, p.row.fix, run_id=self.run_id)
+        pending = [p for p in pending if not p.row.blocked]
+        groups = [[p for p in pending if p.mapped.xero_type == t] for t in ("ACCREC", "ACCRECCREDIT")]
+        bills = [p for p in pending if p.mapped.xero_type == "ACCPAY"]
+        groups.append(pusher.adopt_existing_bills(bills))
+        poster.post([p.entry for p in bills if p.entry is not None])
+        for group in groups:
+            for start in range(0, len(group), CHUNK):
+                done = pusher.push(group[start:start + CHUNK])
+                poster.post([p.entry for p in done])
+                heartbeat(self.run_id)
+
+    def _waiting(self, rows: list, exc: Exception) -> None:
+        """The run stopped: every selected record it had not reached says so (and waits)."""
+        db.session.rollback()
+        reached = {(r.kind, r.psa_id) for r in ledger.run_records(self.run_id)}
+        reason = getattr(exc, "explanation", str(exc))
+        for row in rows:
+            if (row.kind, row.psa_id) not in reached:
+                ledger.record_outcome(self.run_id, row.kind, row.psa_id, "failed",
+                                      WAITING.format(what=row.what, number=row.number) + f" ({reason})",
+                                      getattr(exc, "fix", ""), number=row.number)
 
     def _summary(self) -> str:
         counts = ledger.run_counts(self.run_id)
