@@ -13,6 +13,7 @@ from wisesync.auth.access import admin_required, client_ip
 from wisesync.forms_common import add_field_error
 from wisesync.integrations import services
 from wisesync.integrations.forms import AutotaskSettingsForm, ConnectWiseSettingsForm
+from wisesync.integrations.last_test import last_test
 from wisesync.psadata import runs as pulls
 from wisesync.psa.connectwise_common import CLOUD_SITES
 from wisesync.service_errors import FieldError
@@ -40,13 +41,18 @@ def _forms(settings):
 
 
 def _page(status: int = 200, *, cw_form=None, at_form=None, outcome=None):
+    """The page. The test result shown is the one just run (``outcome``), else the stored one
+    with whether it is of the saved settings (``last``: a failed test of other values, or a
+    form error after one, must not pass for the saved settings' result)."""
     account = current_user.account
     settings = services.get_settings(account.id)
     cw, at = _forms(settings)
+    last = None if outcome else last_test(settings, account.psa_type)
     return render_template("integrations/index.html", account=account, settings=settings,
                            cw_form=cw_form or cw, at_form=at_form or at, outcome=outcome,
-                           report=outcome.report if outcome else (settings.last_test if settings else None),
-                           run=pulls.latest_run(account.id)), status
+                           report=outcome.report if outcome else (last["report"] if last else None),
+                           last=last, run=pulls.latest_run(account.id),
+                           history=pulls.recent_runs(account.id), run_state=pulls.state_line), status
 
 
 @bp.get("/", strict_slashes=False)

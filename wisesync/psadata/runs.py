@@ -93,6 +93,12 @@ def latest_run(account_id: int) -> SyncRun | None:
                              .order_by(SyncRun.id.desc()).limit(1))
 
 
+def recent_runs(account_id: int, limit: int = 20) -> list[SyncRun]:
+    """The account's last ``limit`` pulls, newest first (the history on Integrations)."""
+    return list(db.session.scalars(select(SyncRun).where(SyncRun.account_id == account_id)
+                                   .order_by(SyncRun.id.desc()).limit(limit)))
+
+
 def active_run(account_id: int) -> SyncRun | None:
     return db.session.scalar(select(SyncRun).where(SyncRun.account_id == account_id,
                                                    SyncRun.status.in_(ACTIVE_STATUSES)))
@@ -152,10 +158,47 @@ def mark_abandoned_runs(older_than: timedelta | None = None) -> int:
     return result.rowcount or 0
 
 
+# A queued pull the worker has not picked up after this long gets the "is the worker running?" hint.
+QUEUED_HINT_AFTER = timedelta(seconds=30)
+
+
+def _duration(start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return ""
+    seconds = max(0, int((end - start).total_seconds()))
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+def state_line(run: SyncRun, now: datetime | None = None) -> str:
+    """One sentence that says where the pull is — exactly one per status, never two at once."""
+    now = now or utcnow()
+    if run.status == "queued":
+        if now - run.created_at > QUEUED_HINT_AFTER:
+            return ("Still waiting for the job worker to pick this pull up. Is it running? "
+                    "scripts/serve starts it; otherwise run `flask jobs-worker`.")
+        return "Queued: the job worker starts it in a moment."
+    if run.status == "running":
+        totals = run.totals
+        if not totals:
+            return "Running: asking the PSA how many records there are…"
+        done, total = sum(run.counts.values()), sum(totals.values())
+        return f"Running: {done:,} of {total:,} records pulled ({run.percent}%)."
+    when = (run.finished_at or now).strftime("%d %b %Y %H:%M")
+    took = _duration(run.started_at, run.finished_at)
+    if run.status == "succeeded":
+        return f"Finished {when} UTC" + (f" in {took}" if took else "") + "."
+    return f"Failed {when} UTC" + (f" after {took}" if took else "") + "."
+
+
 def progress(run: SyncRun) -> dict:
-    """What the progress page and its JSON show."""
-    return {"status": run.status, "counts": run.counts, "totals": run.totals,
-            "percent": run.percent, "message": run.message, "fix": run.fix}
+    """What the progress page and its JSON show: ``state`` is the page's one state line,
+    ``kinds`` the per-kind counts in pull order (``[kind, done, total]``; totals come in once
+    the PSA has said them, counts grow with every page)."""
+    counts, totals = run.counts, run.totals
+    kinds = [[key, counts.get(key, 0), total] for key, total in totals.items()]
+    return {"id": run.id, "status": run.status, "state": state_line(run), "counts": counts, "totals": totals,
+            "kinds": kinds, "percent": run.percent, "message": run.message, "fix": run.fix,
+            "retry": run.status == "failed"}
 
 
 def dumps(values: dict) -> str:
