@@ -3,8 +3,9 @@ for openapi-core, and ``validate(openapi, response)`` for a ``requests.Response`
 and, under 400, its body; error bodies against ConnectWise's ``{"code","message","errors"}``).
 
 Two adjustments to the fixture, neither touching a schema: response media types are keyed by
-their bare type (the fixture keys them with a ``version=`` parameter, ConnectWise answers
-``application/json``), and request URLs are mapped from the simulator's address onto the
+their bare type, ``application/vnd.connectwise.com+json`` (the fixture keys them with a
+``version=`` parameter that differs between operations, quirk C1), read as JSON, and also as
+``application/json``; and request URLs are mapped from the simulator's address onto the
 fixture's server before matching.
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ SKIP_WITHOUT_SPEC = pytest.mark.skipif(
     reason=f"!!! ConnectWise OpenAPI fixture not found at {SPEC_FILE}: REST CONTRACT NOT CHECKED !!!")
 
 SPEC_SERVER = "https://na.myconnectwise.net/v4_6_release/apis/3.0"
+VENDOR_TYPE = "application/vnd.connectwise.com+json"
 AUTH = {"Authorization": "Basic " + base64.b64encode(
     f"{demo.CW_COMPANY_ID}+{demo.CW_PUBLIC_KEY}:{demo.CW_PRIVATE_KEY}".encode()).decode(),
     "clientId": "contract-tests"}
@@ -36,15 +38,19 @@ AUTH = {"Authorization": "Basic " + base64.b64encode(
 @functools.lru_cache(maxsize=1)
 def load_openapi():
     """(openapi-core ``OpenAPI``, the fixture's ``components/schemas``), loaded once."""
-    from openapi_core import OpenAPI
+    from openapi_core import Config, OpenAPI
 
     raw = json.loads(SPEC_FILE.read_text())
     for path_item in raw["paths"].values():
         for operation in path_item.values():
             for response in operation.get("responses", {}).values():
                 if "content" in response:
-                    response["content"] = {"application/json": next(iter(response["content"].values()))}
-    return OpenAPI.from_dict(raw), raw["components"]["schemas"]
+                    media = next(iter(response["content"].values()))
+                    response["content"] = {VENDOR_TYPE: media, "application/json": media}
+    from openapi_core.deserializing.media_types.util import json_loads
+
+    config = Config(extra_media_type_deserializers={VENDOR_TYPE: json_loads})
+    return OpenAPI.from_dict(raw, config=config), raw["components"]["schemas"]
 
 
 def on_spec_server(prepared: requests.PreparedRequest) -> requests.PreparedRequest:

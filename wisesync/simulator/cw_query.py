@@ -1,24 +1,68 @@
-"""ConnectWise list semantics for the simulator: ``conditions``, ``page``/``pageSize``,
+"""ConnectWise list semantics for the simulator, as strict as ConnectWise: ``conditions``,
+``childConditions``, ``customFieldConditions``, ``orderBy``, ``fields``, ``page``/``pageSize``,
 forward-only paging with ``pageId``, and the ``Link`` header.
 
 A collection is a size and a function from index (1-based) to record, so nothing is held in
-memory; a plain page is computed by slicing indexes, a filtered one by scanning.
+memory; a plain page is computed by slicing indexes, a filtered or re-ordered one by scanning.
+
+The ``conditions`` language, as ConnectWise's developer guide and the clients quoting it give it
+(connectpyse issue #13, infrascale's "expression rules" page, ConnectWise's own examples such as
+``lastUpdated>[2016-08-20T18:04:26Z]``): comparisons ``= != <> < <= > >=``, ``like`` (``%``
+and ``_`` wildcards), ``contains``, ``in (…)``, each negatable with ``not`` (``not like``,
+``not in``…, and ``not (…)`` around a group); ``and`` binds tighter than ``or``; parentheses
+group; values are numbers, strings in double quotes (single quotes accepted too), dates in
+``[…]`` with or without a time, ``true``/``false`` and ``null`` in any letter case. Field names
+ignore case, as ConnectWise's do; ``lastUpdated``/``dateEntered``/``updatedBy``/``enteredBy``
+reach into ``_info``. Text compares without regard to case (SQL Server's default collation).
+
+Refusals are ConnectWise's (HTTP 400): an unknown field, or a child collection named in
+``conditions``, is ``{"code": "ApiFindCondition", "message": "<name> is not a recognized
+name."}`` — the wording real tenants answer (LabtechConsulting/ConnectWise-Manage-Powershell
+issue #4 "typeids is not a recognized name."; MCP servers quoting "board\\/name is not a
+recognized name." and "Manage returns 400 ApiFindCondition" for ``types/name``). The wording of a
+*syntax* error is UNVERIFIED (no public source shows one); it has the same code and says where
+parsing stopped.
+
+``childConditions`` filter on the elements of an array field (``types/name="Client"``: some
+element matches), ``customFieldConditions`` on the record's ``customFields`` elements
+(``caption="PO" and value="123"``: one custom field matches the whole expression). Query
+parameter names ignore case (``PageSize``, ``Conditions``, connectpyse's ``childconditions``).
 """
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable, Iterator
 from urllib.parse import urlencode
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 1000
+FIND_CONDITION = "ApiFindCondition"
+PARAMETERS = ("conditions", "childConditions", "customFieldConditions", "orderBy", "fields",
+              "page", "pageSize", "pageId", "columns")
+_CANONICAL = {name.lower(): name for name in PARAMETERS}
+_INFO_FIELDS = {"lastupdated": "lastUpdated", "dateentered": "dateEntered",
+                "updatedby": "updatedBy", "enteredby": "enteredBy"}
+# The fields of a ``customFields`` element (CustomFieldValue in the OpenAPI fixture).
+CUSTOM_FIELD_FIELDS = {"id": "id", "caption": "caption", "type": "type", "entrymethod": "entryMethod",
+                       "numberofdecimals": "numberOfDecimals", "value": "value",
+                       "connectwiseid": "connectWiseId"}
+_SAMPLE = 12  # records read to learn a collection's field names
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?\Z")
 
 
 class ConditionError(ValueError):
-    """``conditions`` could not be parsed; the simulator answers 400 like ConnectWise."""
+    """A list request ConnectWise refuses with HTTP 400; ``code``/``message`` are its body's,
+    ``parameter`` the query parameter at fault."""
+
+    def __init__(self, message: str, parameter: str = "conditions", code: str = FIND_CONDITION):
+        super().__init__(message)
+        self.message, self.parameter, self.code = message, parameter, code
+
+
+def not_recognized(name: str, parameter: str = "conditions") -> ConditionError:
+    return ConditionError(f"{name} is not a recognized name.", parameter)
 
 
 @dataclass
@@ -37,102 +81,433 @@ class Collection:
                 continue
             yield record
 
-
-_CLAUSE = re.compile(
-    r"""\s*(?P<field>[A-Za-z_]\w*(?:[/.][A-Za-z_]\w*)*)\s*
-        (?P<op>not\s+like\b|like\b|contains\b|<=|>=|!=|<>|=|<|>)\s*
-        (?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|\[[^\]]*\]|-?\d+(?:\.\d+)?|true\b|false\b|null\b)\s*""",
-    re.IGNORECASE | re.VERBOSE)
-_JOIN = re.compile(r"(and|or)\b\s*", re.IGNORECASE)
-_OPS = {"=": operator.eq, "!=": operator.ne, "<>": operator.ne, "<": operator.lt,
-        "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-_INFO_FIELDS = {"lastupdated", "dateentered", "updatedby", "enteredby"}
+    def schema(self) -> "Schema":
+        """The field names the records use, learnt from the first few (records leave out a
+        field with no value, so several are read)."""
+        schema = Schema()
+        for index in range(1, min(self.size, _SAMPLE) + 1):
+            schema.learn(self.get(index))
+        return schema
 
 
-def parse_conditions(text: str | None):
-    """``id>5 and name like "Acme%"`` → a predicate on a record (None when ``text`` is empty).
+class Schema:
+    """Field paths of a record type: lower-case path → (canonical path, kind), kind one of
+    ``value``, ``object``, ``array``; ``children`` holds the fields of array elements."""
 
-    Supports ``= != <> < <= > >= like, not like, contains`` with numbers, quoted strings,
-    ``[dates]``, true/false/null; ``and`` binds tighter than ``or``; no parentheses.
-    """
-    if not text or not text.strip():
-        return None
-    groups, current, pos = [], [], 0
-    while True:
-        match = _CLAUSE.match(text, pos)
-        if not match:
-            raise ConditionError(f"conditions: cannot parse {text[pos:pos + 40]!r}")
-        current.append(_clause(match["field"], match["op"].lower(), match["value"]))
-        pos = match.end()
-        if pos >= len(text):
+    def __init__(self):
+        self.paths: dict[str, tuple[str, str]] = {}
+        self.known = False
+
+    def learn(self, record: dict, prefix: str = "", top: bool = True) -> None:
+        self.known = True
+        for key, value in record.items():
+            if key == "_info" and not top:
+                continue  # hrefs of references: not searchable
+            path = f"{prefix}{key}"
+            if key == "_info":
+                for info_key in value or {}:
+                    self.paths.setdefault(info_key.lower(), (f"_info/{info_key}", "value"))
+                    self.paths.setdefault(f"_info/{info_key}".lower(), (f"_info/{info_key}", "value"))
+                continue
+            if isinstance(value, dict):
+                self.paths[path.lower()] = (path, "object")
+                self.learn(value, path + "/", top=False)
+            elif isinstance(value, list):
+                self.paths[path.lower()] = (path, "array")
+                for element in value[:3]:
+                    if isinstance(element, dict):
+                        self.learn(element, path + "/", top=False)
+            else:
+                self.paths.setdefault(path.lower(), (path, "value"))
+
+    def resolve(self, name: str, parameter: str = "conditions") -> tuple[str, str]:
+        """(canonical path, kind) for a field name in any letter case; unknown → refused."""
+        key = name.replace(".", "/").lower()
+        if key in self.paths:
+            return self.paths[key]
+        if not self.known:  # an empty collection: nothing to check against
+            return name.replace(".", "/"), "value"
+        raise not_recognized(name, parameter)
+
+
+def _array_prefix(schema: Schema, path: str) -> str | None:
+    """The array a child path runs through (``types`` for ``types/name``), if any."""
+    parts = path.split("/")
+    for n in range(1, len(parts)):
+        head = "/".join(parts[:n])
+        if schema.paths.get(head.lower(), ("", ""))[1] == "array":
+            return head
+    return None
+
+
+# -- the conditions language ---------------------------------------------------------------------
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<date>\[[^\]]*\])
+  | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
+  | (?P<op><=|>=|!=|<>|=|<|>)
+  | (?P<punct>[(),])
+  | (?P<word>[A-Za-z_][\w]*(?:[/.][A-Za-z_]\w*)*)
+  )""", re.VERBOSE)
+_WORD_OPS = {"like", "contains", "in"}
+
+
+@dataclass
+class _Token:
+    kind: str
+    text: str
+    at: int
+
+
+def _tokens(text: str, parameter: str) -> list[_Token]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
             break
-        join = _JOIN.match(text, pos)
-        if not join:
-            raise ConditionError(f"conditions: expected and/or at {text[pos:pos + 40]!r}")
-        if join[1].lower() == "or":
-            groups.append(current)
-            current = []
-        pos = join.end()
-    groups.append(current)
-    return lambda record: any(all(c(record) for c in group) for group in groups)
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise ConditionError(f"{parameter}: cannot parse at {text[pos:].strip()[:40]!r}", parameter)
+        kind = match.lastgroup
+        tokens.append(_Token(kind, match[kind], match.start(kind)))
+        pos = match.end()
+    return tokens
 
 
-def _literal(raw: str):
-    if raw[0] in "\"'":
-        return raw[1:-1].replace('\\"', '"')
-    if raw[0] == "[":
-        try:
-            return _as_datetime(raw[1:-1])
-        except ValueError:
-            raise ConditionError(f"conditions: {raw} is not a date") from None
-    low = raw.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low == "null":
+class _Parser:
+    """Recursive descent: ``or`` of ``and`` of ``not``/parenthesised/comparison."""
+
+    def __init__(self, text: str, parameter: str, resolve):
+        self.text, self.parameter, self.resolve = text, parameter, resolve
+        self.tokens = _tokens(text, parameter)
+        self.pos = 0
+
+    def parse(self):
+        if not self.tokens:
+            return None
+        node = self._or()
+        if self.pos < len(self.tokens):
+            self._fail("expected and/or")
+        return node
+
+    # -- helpers
+    def _peek(self, offset: int = 0) -> _Token | None:
+        i = self.pos + offset
+        return self.tokens[i] if i < len(self.tokens) else None
+
+    def _word(self, offset: int = 0) -> str:
+        token = self._peek(offset)
+        return token.text.lower() if token and token.kind == "word" else ""
+
+    def _fail(self, what: str):
+        token = self._peek()
+        where = self.text[token.at:].strip()[:40] if token else "the end"
+        raise ConditionError(f"{self.parameter}: {what} at {where!r}", self.parameter)
+
+    def _take(self, kind: str, text: str | None = None) -> _Token:
+        token = self._peek()
+        if token is None or token.kind != kind or (text is not None and token.text.lower() != text):
+            self._fail(f"expected {text or kind}")
+        self.pos += 1
+        return token
+
+    # -- grammar
+    def _or(self):
+        parts = [self._and()]
+        while self._word() == "or":
+            self.pos += 1
+            parts.append(self._and())
+        return parts[0] if len(parts) == 1 else (lambda r, ps=parts: any(p(r) for p in ps))
+
+    def _and(self):
+        parts = [self._unary()]
+        while self._word() == "and":
+            self.pos += 1
+            parts.append(self._unary())
+        return parts[0] if len(parts) == 1 else (lambda r, ps=parts: all(p(r) for p in ps))
+
+    def _unary(self):
+        token = self._peek()
+        if token is None:
+            self._fail("expected a condition")
+        if token.kind == "word" and token.text.lower() == "not":
+            self.pos += 1
+            inner = self._unary()
+            return lambda r: not inner(r)
+        if token.kind == "punct" and token.text == "(":
+            self.pos += 1
+            inner = self._or()
+            self._take("punct", ")")
+            return inner
+        return self._comparison()
+
+    def _comparison(self):
+        token = self._peek()
+        if token.kind != "word" or token.text.lower() in ("and", "or", "not", *_WORD_OPS, "true",
+                                                          "false", "null"):
+            self._fail("expected a field name")
+        self.pos += 1
+        name = token.text
+        negate = False
+        if self._word() == "not":
+            negate, self.pos = True, self.pos + 1
+        op_token = self._peek()
+        if op_token is None:
+            self._fail("expected an operator")
+        if op_token.kind == "op" and not negate:
+            op = "!=" if op_token.text == "<>" else op_token.text
+        elif op_token.kind == "word" and op_token.text.lower() in _WORD_OPS:
+            op = op_token.text.lower()
+        else:
+            self._fail("expected an operator")
+        self.pos += 1
+        if op == "in":
+            self._take("punct", "(")
+            values = [self._value()]
+            while self._peek() and self._peek().text == ",":
+                self.pos += 1
+                values.append(self._value())
+            self._take("punct", ")")
+            wanted = values
+        else:
+            wanted = self._value()
+        getter, kind = self.resolve(name)
+        if kind == "object" and not (op in ("=", "!=") and wanted is None):
+            raise not_recognized(name, self.parameter)  # a reference: compare its id or name
+        test = _compare(op, wanted, self.parameter)
+        if negate:
+            return lambda r: not test(getter(r))
+        return lambda r: test(getter(r))
+
+    def _value(self):
+        token = self._peek()
+        if token is None:
+            self._fail("expected a value")
+        self.pos += 1
+        if token.kind == "string":
+            return re.sub(r"\\(.)", r"\1", token.text[1:-1])  # \" is a quote, \\ a backslash
+        if token.kind == "number":
+            return float(token.text) if "." in token.text else int(token.text)
+        if token.kind == "date":
+            try:
+                return as_datetime(token.text[1:-1])
+            except ValueError:
+                raise ConditionError(f"{self.parameter}: {token.text} is not a date", self.parameter) from None
+        if token.kind == "word" and token.text.lower() in ("true", "false"):
+            return token.text.lower() == "true"
+        if token.kind == "word" and token.text.lower() == "null":
+            return None
+        self.pos -= 1
+        self._fail("expected a value (a number, a \"string\", a [date], true, false or null)")
+
+
+def as_datetime(text: str) -> datetime:
+    """``2023-01-01`` or ``2023-01-01T10:00:00Z`` (no zone: UTC) → an aware datetime."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _like(pattern: str) -> re.Pattern:
+    body = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.compile(body + r"\Z", re.IGNORECASE | re.DOTALL)
+
+
+def _normal(value, wanted):
+    """``value`` (from a record) and ``wanted`` (a literal) made comparable, or None."""
+    if isinstance(wanted, datetime):
+        if not isinstance(value, str) or not _DATE_TEXT.match(value):
+            return None
+        return as_datetime(value), wanted
+    if isinstance(wanted, bool) or isinstance(value, bool):
+        if isinstance(value, bool) and isinstance(wanted, bool):
+            return value, wanted
         return None
-    return float(raw) if "." in raw else int(raw)
+    if isinstance(wanted, (int, float)) and isinstance(value, (int, float)):
+        return value, wanted
+    if isinstance(wanted, str) and isinstance(value, str):
+        if _DATE_TEXT.match(value) and _DATE_TEXT.match(wanted):
+            return as_datetime(value), as_datetime(wanted)
+        return value.lower(), wanted.lower()
+    if isinstance(wanted, str) and isinstance(value, (int, float)):
+        try:
+            return value, type(value)(wanted)
+        except ValueError:
+            return None
+    if isinstance(wanted, (int, float)) and isinstance(value, str):
+        try:
+            return float(value), wanted
+        except ValueError:
+            return None
+    return None
 
 
-def _as_datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+_ORDER = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+          ">=": lambda a, b: a >= b}
 
 
-def _lookup(record: dict, path: str):
-    parts = re.split(r"[/.]", path)
+def _compare(op: str, wanted, parameter: str):
+    """A test on one field value (a list for a child path: any element)."""
+    if op in ("like", "contains") and not isinstance(wanted, str):
+        raise ConditionError(f"{parameter}: {op} needs a quoted string", parameter)
+    if op == "like":
+        regex = _like(wanted)
+        one = lambda v: v is not None and not isinstance(v, (dict, list)) and bool(regex.match(str(v)))  # noqa: E731
+    elif op == "contains":
+        needle = wanted.lower()
+        one = lambda v: v is not None and not isinstance(v, (dict, list)) and needle in str(v).lower()  # noqa: E731
+    elif op == "in":
+        tests = [_compare("=", w, parameter) for w in wanted]
+        one = lambda v: any(t(v) for t in tests)  # noqa: E731
+    elif op in ("=", "!="):
+        def equal(v):
+            if wanted is None or v is None:
+                return v is None and wanted is None
+            pair = _normal(v, wanted)
+            return pair is not None and pair[0] == pair[1]
+        one = equal if op == "=" else (lambda v: not equal(v))
+    else:
+        order = _ORDER[op]
+
+        def one(v):
+            if v is None or wanted is None:
+                return False
+            pair = _normal(v, wanted)
+            try:
+                return pair is not None and order(*pair)
+            except TypeError:
+                return False
+    return lambda value: any(one(v) for v in value) if isinstance(value, _Many) else one(value)
+
+
+class _Many(list):
+    """The values of a child path across an array's elements."""
+
+
+def _lookup(record, path: str):
     value = record
-    if parts[0] not in record and parts[0].lower() in _INFO_FIELDS:
-        value = record.get("_info", {})
-        parts[0] = {k.lower(): k for k in value}.get(parts[0].lower(), parts[0])
-    for part in parts:
-        value = value.get(part) if isinstance(value, dict) else None
+    for part in path.split("/"):
+        if isinstance(value, _Many):
+            value = _Many(v.get(part) for v in value if isinstance(v, dict))
+        elif isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list):
+            value = _Many(v.get(part) for v in value if isinstance(v, dict))
+        else:
+            return None
     return value
 
 
-def _clause(path: str, op: str, raw: str):
-    wanted = _literal(raw)
-    if op in ("like", "not like", "contains"):
-        if not isinstance(wanted, str):
-            raise ConditionError(f"conditions: {op} needs a quoted string")
-        pattern = ".*" + re.escape(wanted) + ".*" if op == "contains" else \
-            "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in wanted)
-        regex = re.compile(pattern + r"\Z", re.IGNORECASE | re.DOTALL)
-        negate = op == "not like"
-        return lambda r: (isinstance(v := _lookup(r, path), str) and bool(regex.match(v))) != negate
-    compare = _OPS[op]
+def _field_getter(schema: Schema, parameter: str):
+    def resolve(name: str):
+        path, kind = schema.resolve(name, parameter)
+        through = _array_prefix(schema, path)
+        if parameter == "conditions" and (kind == "array" or through):
+            raise not_recognized(name, parameter)  # child collections: childConditions only
+        if parameter == "childConditions" and not through:
+            raise not_recognized(name, parameter)
+        return (lambda record: _lookup(record, path)), kind
+    return resolve
 
-    def check(record):
-        value = _lookup(record, path)
-        if wanted is None or value is None:
-            return compare(value, wanted) if op in ("=", "!=", "<>") else False
+
+def _custom_getter(name: str):
+    canonical = CUSTOM_FIELD_FIELDS.get(name.lower())
+    if canonical is None:
+        raise not_recognized(name, "customFieldConditions")
+    return (lambda element: element.get(canonical)), "value"
+
+
+def normal_args(args) -> dict[str, str]:
+    """Query parameters with ConnectWise's names whatever their letter case (``PageSize`` →
+    ``pageSize``); other parameters as sent. The first value of a repeated one wins."""
+    out: dict[str, str] = {}
+    items = args.items(multi=True) if hasattr(args, "getlist") else args.items()
+    for key, value in items:
+        out.setdefault(_CANONICAL.get(key.lower(), key), value)
+    return out
+
+
+def predicate(coll: Collection, args: dict, schema: Schema | None = None):
+    """One test for ``conditions``, ``childConditions`` and ``customFieldConditions`` (None
+    when none is given). Raises :class:`ConditionError` for what ConnectWise refuses."""
+    tests = []
+    needs_schema = any((args.get(p) or "").strip() for p in ("conditions", "childConditions", "orderBy"))
+    schema = schema or (coll.schema() if needs_schema else Schema())
+    for parameter in ("conditions", "childConditions"):
+        text = args.get(parameter)
+        if text and text.strip():
+            test = _Parser(text, parameter, _field_getter(schema, parameter)).parse()
+            if test is not None:
+                tests.append(test)
+    text = args.get("customFieldConditions")
+    if text and text.strip():
+        element_test = _Parser(text, "customFieldConditions", _custom_getter).parse()
+        if element_test is not None:
+            tests.append(lambda r: any(element_test(e) for e in r.get("customFields") or []
+                                       if isinstance(e, dict)))
+    if not tests:
+        return None
+    return tests[0] if len(tests) == 1 else (lambda r: all(t(r) for t in tests))
+
+
+def _order(schema: Schema, text: str | None):
+    """``orderBy`` (``name asc, id desc``) → list of (path, descending), None when absent."""
+    if not text or not text.strip():
+        return None
+    keys = []
+    for part in text.split(","):
+        words = part.split()
+        if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise ConditionError(f"orderBy: cannot parse {part.strip()!r}; use a field name and asc or desc",
+                                 "orderBy")
+        path, kind = schema.resolve(words[0], "orderBy")
+        if kind != "value" or _array_prefix(schema, path):
+            raise not_recognized(words[0], "orderBy")
+        keys.append((path, len(words) == 2 and words[1].lower() == "desc"))
+    return keys
+
+
+def _sort_key(value):
+    # SQL Server sorts NULL first; text without regard to case.
+    if value is None:
+        return (0, "")
+    if isinstance(value, str):
+        return (1, value.lower()) if not _DATE_TEXT.match(value) else (1, as_datetime(value).isoformat())
+    if isinstance(value, bool):
+        return (1, int(value))
+    return (1, value)
+
+
+def _sorted(records: list[dict], keys) -> list[dict]:
+    records = sorted(records, key=lambda r: r.get("id", 0))
+    for path, descending in reversed(keys):
+        records.sort(key=lambda r: _sort_key(_lookup(r, path)), reverse=descending)
+    return records
+
+
+def _only_id_ascending(keys) -> bool:
+    return keys is None or keys == [("id", False)]
+
+
+def select_fields(record: dict, schema: Schema, text: str | None) -> dict:
+    """``fields=id,name,status/name`` → only those (nested ones inside their objects). Names
+    ConnectWise would not know are left out (whether it refuses them instead: UNVERIFIED)."""
+    if not text or not text.strip():
+        return record
+    out: dict = {}
+    for name in (n.strip() for n in text.split(",")):
+        if not name:
+            continue
         try:
-            if isinstance(wanted, datetime):
-                return compare(_as_datetime(str(value)), wanted)
-            if isinstance(wanted, str):
-                return compare(str(value).lower(), wanted.lower())
-            return compare(value, wanted)
-        except (TypeError, ValueError):
-            return False
-    return check
+            path, _ = schema.resolve(name, "fields")
+        except ConditionError:
+            continue
+        value = _lookup(record, path)
+        if value is None:
+            continue
+        target, parts = out, path.split("/")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return out
 
 
 def _int_arg(args, name: str, default: int | None) -> int | None:
@@ -142,52 +517,68 @@ def _int_arg(args, name: str, default: int | None) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ConditionError(f"{name} must be a whole number") from None
+        raise ConditionError(f"{name} must be a whole number", name) from None
 
 
 def count(collection: Collection, args) -> int:
-    predicate = parse_conditions(args.get("conditions"))
-    if predicate is None and not collection.excluded:
+    args = normal_args(args)
+    test = predicate(collection, args)
+    if test is None and not collection.excluded:
         return collection.size
-    return sum(1 for _ in collection.iter_from(1, predicate))
+    return sum(1 for _ in collection.iter_from(1, test))
 
 
 def page(collection: Collection, args, forward_only: bool, base_url: str) -> tuple[list[dict], str]:
     """The records of one page and the ``Link`` header value (may be empty)."""
-    predicate = parse_conditions(args.get("conditions"))
+    args = normal_args(args)
+    needs_schema = any((args.get(p) or "").strip() for p in ("conditions", "childConditions", "orderBy", "fields"))
+    schema = collection.schema() if needs_schema else Schema()
+    test = predicate(collection, args, schema)
+    keys = _order(schema, args.get("orderBy"))
     size = min(max(1, _int_arg(args, "pageSize", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE)
-    keep = {k: v for k, v in args.items(multi=False) if k not in ("page", "pageId", "pageSize", "_fault")}
+    keep = {k: v for k, v in args.items() if k not in ("page", "pageId", "pageSize", "_fault")}
 
     def link(rel: str, **params) -> str:
+        # ``page``/``pageId`` last, as ConnectWise writes it (pyconnectwise reads ``page=N>``).
         return f'<{base_url}?{urlencode({**keep, "pageSize": size, **params})}>; rel="{rel}"'
 
+    def shaped(records):
+        return [select_fields(r, schema, args.get("fields")) for r in records]
+
     if forward_only:
+        if not _only_id_ascending(keys):
+            # Keyset paging walks ids upwards; another order cannot be paged that way.
+            raise ConditionError("orderBy is not supported with forward-only pagination (pageId); "
+                                 "records come in id order", "orderBy")  # wording UNVERIFIED
         after = _int_arg(args, "pageId", 0) or 0
         start = after + 1 if collection.id_is_index else 1
         records = []
-        for record in collection.iter_from(start, predicate):
+        for record in collection.iter_from(start, test):
             if record["id"] <= after:
                 continue
             if len(records) == size:  # one more exists: there is a next page
-                return records, link("next", pageId=records[-1]["id"])
+                return shaped(records), link("next", pageId=records[-1]["id"])
             records.append(record)
-        return records, ""
+        return shaped(records), ""
     number = max(1, _int_arg(args, "page", 1))
-    if predicate is None and not collection.excluded:
+    if test is None and not collection.excluded and _only_id_ascending(keys):
         total = collection.size
         first = (number - 1) * size + 1
         records = [collection.get(i) for i in range(first, min(total, first + size - 1) + 1)]
-    else:
-        matching = collection.iter_from(1, predicate)
+    elif _only_id_ascending(keys):
         records, total = [], 0
-        for record in matching:
+        for record in collection.iter_from(1, test):
             total += 1
             if (number - 1) * size < total <= number * size:
                 records.append(record)
+    else:
+        matching = _sorted(list(collection.iter_from(1, test)), keys)
+        total = len(matching)
+        records = matching[(number - 1) * size: number * size]
     last = max(1, -(-total // size))
     links = []
     if number > 1:
         links += [link("first", page=1), link("prev", page=min(number - 1, last))]
     if number < last:
         links += [link("next", page=number + 1), link("last", page=last)]
-    return records, ", ".join(links)
+    return shaped(records), ", ".join(links)

@@ -3,8 +3,10 @@
 Served under both ``/v4_6_release/apis/3.0`` and ``/{codebase}apis/3.0`` (``/v2025_1/apis/3.0``),
 with ConnectWise's auth (Basic ``companyId+public:private`` plus a ``clientId`` header; the
 public/private pair is the demo API member's keys or a member token from
-``POST /system/members/{id}/tokens``), paging, ``conditions``, error bodies
-``{"code","message","errors"}`` and the faults of ``faults.py``. The accounting side
+``POST /system/members/{id}/tokens``), paging and the query language of ``cw_query``, error
+bodies ``{"code","message","errors"}`` and the faults of ``faults.py`` (``auth`` is a wrong-key
+401, ``auth;code=UserNotAuthenticated`` ConnectWise's other 401, ``429`` Cloudflare's rate
+limit). API answers carry ConnectWise's vendor media type. The accounting side
 (locations, unposted lists, GL export, batches, payments, member tokens) is ``cw_accounting``.
 """
 from __future__ import annotations
@@ -19,20 +21,36 @@ from flask import Flask, Response, g, request
 
 from wisesync.simulator import cw_accounting, cw_data, demo
 from wisesync.simulator.cw_books import API_MEMBER, books_for
-from wisesync.simulator.cw_query import Collection, ConditionError, count, page
+from wisesync.simulator.cw_query import (Collection, ConditionError, count, normal_args, page,
+                                         select_fields)
 from wisesync.simulator.faults import denied_rights, dropped_response, find, request_faults
 
 CODEBASES = ("v4_6_release", demo.CW_CODEBASE.rstrip("/"))
-JSON = "application/json; charset=utf-8"
+JSON = "application/json; charset=utf-8"  # login/companyinfo answers plain JSON
+VENDOR_TYPE = "application/vnd.connectwise.com+json"
+DEFAULT_VERSION = "2025.1"  # this simulated company's VersionCode (v2025.1)
+_VERSION = re.compile(r"application/vnd\.connectwise\.com\+json\s*;\s*version\s*=\s*([\d.]+)", re.I)
+# Cloudflare sits in front of ConnectWise cloud and answers a rate limit itself, with a
+# Retry-After (pyconnectwise PR #41, "ConnectWise Cloudflare rate limits the API ... waits the
+# requested amount of time"). Its body is Cloudflare's, not ConnectWise's {"code","message"}; the
+# exact page (here Cloudflare's "error code: 1015" text) is UNVERIFIED for ConnectWise.
+CLOUDFLARE_429 = "error code: 1015"
 
 
 def _body(code: str, message: str, errors: list | None = None) -> dict:
     return {"code": code, "message": message, "errors": errors or []}
 
 
-def _json(data, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(json.dumps(data, separators=(",", ":")), status=status, content_type=JSON,
-                    headers=headers or {})
+def api_media_type() -> str:
+    """ConnectWise answers its API in its vendor media type, in the version asked for in
+    ``Accept`` (the fixture's responses: ``application/vnd.connectwise.com+json; version=…``)."""
+    asked = _VERSION.search(request.headers.get("Accept", "")) if request else None
+    return f"{VENDOR_TYPE}; version={asked[1] if asked else DEFAULT_VERSION}"
+
+
+def _json(data, status: int = 200, headers: dict | None = None, content_type: str | None = None) -> Response:
+    return Response(json.dumps(data, separators=(",", ":")), status=status,
+                    content_type=content_type or api_media_type(), headers=headers or {})
 
 
 def _error(status: int, code: str, message: str, errors=None, headers=None) -> Response:
@@ -53,8 +71,8 @@ def _companyinfo(state, company_id: str):
     if early is not None:
         return early
     if company_id.lower() != demo.CW_COMPANY_ID:
-        return _finish(faults, _json(None))
-    return _finish(faults, _json({
+        return _finish(faults, _json(None, content_type=JSON))
+    return _finish(faults, _json(content_type=JSON, data={
         "CompanyName": "Wise-Sync Simulated MSP", "Codebase": demo.CW_CODEBASE,
         "VersionCode": "v2025.1", "VersionNumber": "v4.6.108271", "CompanyID": demo.CW_COMPANY_ID,
         "IsCloud": False, "SiteUrl": request.host}))
@@ -66,12 +84,22 @@ def _api(state, codebase: str, sub: str):
     if early is not None:
         return early
     if not request.headers.get("clientId"):
+        # ConnectWise refuses a call without a clientId with a 400 naming "clientId" (mspvectis:
+        # 'rejects API calls from unregistered client apps with a 400 and "clientId" in the
+        # error'); the rest of the wording is UNVERIFIED.
         return _error(400, "InvalidObject", "clientId is required. Register a clientId at "
                       "developer.connectwise.com and send it in the clientId header.",
                       [{"code": "Required", "message": "clientId is required", "resource": "header",
                         "field": "clientId"}])
-    actor = None if find(faults, "auth") else _identity(state, request.headers.get("Authorization", ""))
+    refused = find(faults, "auth")
+    actor = None if refused else _identity(state, request.headers.get("Authorization", ""))
     if actor is None:
+        if refused and (refused.code or "").lower() == "usernotauthenticated":
+            # Keys of a member ConnectWise will not sign in (ConnectWiseManageAPI's
+            # Invoke-CWMWebRequest: code "ConnectWiseApi", message "UserNotAuthenticated").
+            return _error(401, "ConnectWiseApi", "UserNotAuthenticated")
+        # Wrong keys or company: {"code": "Unauthorized", "message": "Incorrect public/private
+        # key"} (ConnectWiseManageAPI's "Unauthorized" branch; xyte kb-5017 quotes the message).
         return _error(401, "Unauthorized", "Incorrect public/private key")
     g.cw_actor = actor
     route = cw_accounting.route(state, request.method, sub.strip("/")) or \
@@ -85,9 +113,10 @@ def _api(state, codebase: str, sub: str):
     try:
         response = handler()
     except ConditionError as exc:
-        response = _error(400, "InvalidObject", "conditions is invalid",
-                          [{"code": "InvalidCondition", "message": str(exc), "resource": sub,
-                            "field": "conditions"}])
+        # Conditions ConnectWise cannot use: 400 {"code": "ApiFindCondition", "message": …}.
+        errors = [] if exc.message.endswith("is not a recognized name.") else [
+            {"code": "InvalidCondition", "message": exc.message, "resource": sub, "field": exc.parameter}]
+        response = _error(400, exc.code, exc.message, errors)
     return _finish(faults, response)
 
 
@@ -97,8 +126,8 @@ def _transport_faults(faults):
         time.sleep(slow.seconds)
     limited = find(faults, "429")
     if limited:
-        return _error(429, "TooManyRequests", "Too many requests, slow down.",
-                      headers={"Retry-After": f"{limited.retry_after:g}"})
+        return Response(CLOUDFLARE_429, status=429, content_type="text/plain; charset=UTF-8",
+                        headers={"Retry-After": f"{limited.retry_after:g}", "Server": "cloudflare"})
     if find(faults, "500"):
         return _error(500, "UnexpectedError", "An unexpected error occurred.")
     return None
@@ -109,9 +138,9 @@ def _finish(faults, response: Response) -> Response:
         return response
     body = response.get_data()
     if find(faults, "malformed"):
-        return Response(body[: max(1, len(body) // 2)], status=200, content_type=JSON)
+        return Response(body[: max(1, len(body) // 2)], status=200, content_type=response.content_type)
     if find(faults, "drop"):
-        return dropped_response(body, JSON)
+        return dropped_response(body, response.content_type)
     return response
 
 
@@ -188,7 +217,8 @@ def _serve(coll: Collection, tail: str | None, noun: str) -> Response:
         index = int(tail)
         if not 1 <= index <= coll.size or index in coll.excluded:
             return _error(404, "NotFound", f"{noun} recId {tail} not found")
-        return _json(coll.get(index))
+        fields = normal_args(request.args).get("fields")
+        return _json(select_fields(coll.get(index), coll.schema(), fields) if fields else coll.get(index))
     forward = request.headers.get("pagination-type", "").lower() == "forward-only"
     records, link = page(coll, request.args, forward, request.base_url)
     return _json(records, headers={"Link": link} if link else None)

@@ -6,7 +6,7 @@ Two ways to ask:
 - for a while, ``POST /_sim/faults`` with JSON ``{"kind": "500", "target": "cw-rest",
   "after": 3, "count": 2}`` (``DELETE /_sim/faults`` clears them all, ``GET`` lists them).
 
-Kinds: ``auth`` (credentials rejected), ``deny`` (a security-role right missing; ``right``),
+Kinds: ``auth`` (credentials rejected; ``code`` picks a variant where the PSA has several), ``deny`` (a security-role right missing; ``right``),
 ``429`` (with ``retry_after``), ``500``, ``slow`` (``seconds``), ``malformed`` (bad JSON/XML),
 ``drop`` (connection closed mid-body). Targets: ``cw-rest``, ``cw-soap``, ``at``, ``xero``
 (identity, connections and accounting API; ``auth`` there is a 401 or, at the token endpoint,
@@ -30,6 +30,7 @@ class Fault:
     kind: str
     target: str = "any"
     right: str | None = None
+    code: str | None = None  # a variant of the kind, e.g. ``auth;code=UserNotAuthenticated``
     path: str | None = None  # only requests whose path contains this
     after: int = 0
     count: int | None = None
@@ -61,7 +62,7 @@ def parse_spec(spec: str, target: str) -> list[Fault]:
             key, _, value = option.partition("=")
             if key in ("retry_after", "seconds"):
                 values[key] = float(value)
-            elif key in ("right", "path"):
+            elif key in ("right", "path", "code"):
                 values[key] = value
         faults.append(Fault(**values))
     return faults
