@@ -178,3 +178,32 @@ def test_the_company_page_lets_its_form_go_to_xeros_sign_in(client, admin, accou
     policy = response.headers["Content-Security-Policy"]
     assert f"form-action 'self' {xero_sim.url}" in policy
     assert "form-action 'self';" in client.get("/companies").headers["Content-Security-Policy"]
+
+
+def test_the_company_list_shows_each_companys_organisation(client, admin, account, xero_sim):
+    linked, plain = make_company(account, "Linked Ltd"), make_company(account, "Plain Ltd")
+    connect(client, linked)
+    page = client.get("/companies").get_data(as_text=True)
+    assert "Wisesim NZ Ltd" in page.split("Linked Ltd")[1].split("</tr>")[0]
+    assert "not linked" in page.split("Plain Ltd")[1].split("</tr>")[0]
+
+
+def test_document_links_open_the_simulators_page_or_go_xero_com(client, app, admin, account, xero_sim):
+    from wisesync.companies.xero import document_url
+
+    company = make_company(account)
+    connect(client, company)
+    url = document_url(company, "invoice", "abc-123")
+    assert url == f"{xero_sim.url}/_sim/xero/{NZ_TENANT_ID}/documents/abc-123"
+    app.config["WISESYNC_XERO_API_URL"] = "https://api.xero.com"
+    conn = connection(company)
+    assert conn.short_code  # read from the organisation when connecting
+    assert document_url(company, "procurement", "b-1") == (
+        f"https://go.xero.com/organisationlogin/default.aspx?shortcode={conn.short_code}"
+        "&redirecturl=%2FAccountsPayable%2FView.aspx%3FInvoiceID%3Db-1")
+    conn.short_code = ""
+    db.session.commit()
+    assert document_url(company, "credit", "c-1") == \
+        "https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID=c-1"
+    with pytest.raises(ValueError):
+        document_url(company, "payslip", "x")

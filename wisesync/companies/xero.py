@@ -616,6 +616,6 @@ def document_url(company: Company, kind: str, xero_id: str) -> str:
         return f"{base}/_sim/xero/{tenant}/documents/{safe_id}"
     path = _PATHS[kind].format(id=safe_id)
     if conn is not None and conn.short_code:
-        return (f"https://go.xero.com/organisationlogin/default.aspx?shortcode={quote(conn.short_code)}"
+        return (f"https://go.xero.com/organisationlogin/default.aspx?shortcode={quote(conn.short_code, safe='!')}"
                 f"&redirecturl={quote(path, safe='')}")
     return "https://go.xero.com" + path
