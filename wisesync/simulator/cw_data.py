@@ -198,7 +198,11 @@ def member(i: int) -> dict:
         "defaultEmail": "Office", "defaultPhone": "Office", "officePhone": f"555010{i % 10000:04d}",
         "securityRole": {"id": 1 if i == 1 else 3, "name": "Admin" if i == 1 else "Finance"},
         "title": "Finance Admin" if i % 3 else "Technician", "adminFlag": i == 1,
-        "timeZone": {"id": 1, "name": "Eastern"}, "customFields": [], "_info": _info(i, "member"),
+        "timeZone": {"id": 1, "name": "Eastern"},
+        # Real members carry these display options (pyconnectwise's Member model requires them).
+        "agreementInvoicingDisplayOptions": "RemainOnInvoicingScreen",
+        "invoiceScreenDefaultTabFormat": "ShowInvoicingTab", "invoicingDisplayOptions": "RemainOnInvoicingScreen",
+        "customFields": [], "_info": _info(i, "member"),
     }
 
 
