@@ -118,6 +118,8 @@ def test_a_callback_with_another_state_is_refused_and_saves_nothing(client, admi
     assert response.status_code == 400
     assert "state does not match" in response.get_data(as_text=True)
     assert connection(company) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "company.xero_connect_failed"))
+    assert "state does not match" in event.detail and event.actor_id == admin.id
 
 
 def test_a_callback_without_state_or_without_a_started_connect_is_refused(client, admin, account, xero_sim):
@@ -151,6 +153,8 @@ def test_cancelling_in_xero_says_so_and_saves_nothing(client, admin, account, xe
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "You cancelled in Xero" in page
     assert connection(company) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "company.xero_connect_failed"))
+    assert "access_denied" in event.detail
 
 
 def test_a_callback_started_by_another_admin_is_refused(client, app, admin, account, login, xero_sim):

@@ -112,6 +112,15 @@ def connect_started(company: Company, *, actor=None, ip: str = "") -> None:
     db.session.commit()
 
 
+def connect_failed(company: Company | None, reason: str, *, account_id: int, actor=None, ip: str = "") -> None:
+    """Audit a connect that ended without a binding (cancelled in Xero, refused, bad state)."""
+    db.session.rollback()
+    where = f"Company {company.id} {company.name!r}: " if company is not None else ""
+    record("company.xero_connect_failed", account_id=account_id, actor=actor, ip=ip,
+           detail=f"{where}Connect Xero ended without a connection: {reason}")
+    db.session.commit()
+
+
 def connection_for(company: Company) -> XeroConnection | None:
     return db.session.scalar(select(XeroConnection).where(XeroConnection.company_id == company.id))
 

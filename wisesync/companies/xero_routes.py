@@ -67,7 +67,9 @@ def _take_flow(state: str) -> dict:
     return flow
 
 
-def _refused(message: str, company: Company | None = None, status: int = 400):
+def _refused(message: str, company: Company | None = None, status: int = 400, audit: str = ""):
+    if audit:
+        _audit(company, audit)
     return render_template("companies/xero_callback.html", message=message, company=company), status
 
 
@@ -77,13 +79,14 @@ def callback():
     try:
         flow = _take_flow(request.args.get("state", ""))
     except CallbackRefused as exc:
-        return _refused(exc.message)
+        return _refused(exc.message, audit=exc.message)
     company = db.session.scalar(db.select(Company).where(Company.id == flow["company_id"],
                                                          Company.account_id == current_user.account_id))
     if company is None:
         return _refused("The company this Connect Xero was for no longer exists.")
     error = request.args.get("error")
     if error:
+        _audit(company, f"Xero answered {error[:80]}")
         if error == "access_denied":
             flash("You cancelled in Xero, so nothing was connected. Click Connect Xero to try again.", "info")
         else:
@@ -92,22 +95,28 @@ def callback():
         return redirect(url_for("companies.edit", company_id=company.id), 303)
     code = request.args.get("code", "")
     if not code:
-        return _refused("Xero's answer carried no authorisation code, so nothing was saved. " + START_AGAIN,
-                        company)
+        message = "Xero's answer carried no authorisation code, so nothing was saved. " + START_AGAIN
+        return _refused(message, company, audit=message)
     try:
         outcome = xero.complete_connection(company, code=code, redirect_uri=redirect_uri(),
                                            code_verifier=flow["verifier"], actor=current_actor(),
                                            ip=client_ip())
     except xero.XeroConnectRefused as exc:
-        return _refused(exc.message, company)
+        return _refused(exc.message, company, audit=exc.message)
     except XeroError as exc:
-        return _refused(f"{exc.explanation} {exc.fix} Nothing was saved.".strip(), company, 502)
+        return _refused(f"{exc.explanation} {exc.fix} Nothing was saved.".strip(), company, 502,
+                        audit=exc.explanation)
     if not outcome.chosen:
         flash("Xero gave access to several organisations: choose the one for "
               f"{company.name}.", "info")
         return redirect(url_for("companies.xero_tenant", company_id=company.id), 303)
     flash(linked_message(company, outcome), "success")
     return redirect(url_for("companies.edit", company_id=company.id), 303)
+
+
+def _audit(company: Company | None, reason: str) -> None:
+    xero.connect_failed(company, reason, account_id=current_user.account_id, actor=current_actor(),
+                        ip=client_ip())
 
 
 def linked_message(company: Company, outcome) -> str:
