@@ -4,14 +4,36 @@ Every entity has ``records`` rows (the simulator's size flag); record ``i`` of a
 id ``BASE_IDS[entity] + i`` so a lookup by id or a page starting at an id costs nothing, and
 50,000 products are never all in memory. Field names and types follow the fixture's
 ``*Model`` definitions; like the real API, fields nobody filled in are ``null``.
+
+Reference data (billing codes, invoice templates, taxes, tax categories and regions, payment
+terms) has a fixed size (``FIXED_SIZES``) whatever ``records`` is, with the ids the other
+entities already point at (``taxRegionID`` 1-3, ``invoiceTemplateID`` 102, billing codes
+29682801/29682802, ``paymentTerm`` 1).
+
+Invoices and billing items come in blocks of 20 (``invoice_items``): invoice ``k`` holds billing
+item ``k`` (a contract service); the first invoice of a block also holds the block's item 19, a
+Remote Support labour line on another billing code and tax category; invoices 9 and 19 of a
+block are voided and hold nothing (voiding returns their items to "Items to Invoice", so item 9
+has no ``invoiceID``); invoice 13 is a credit (negative quantity). Both entities keep exactly
+``records`` rows. A third of the
+invoices already carry a ``webServiceDate`` (synced before), half of those a ``paidDate``.
+Invoice totals are the sums of their items. Tax is the company's region rate (``TAX_REGIONS``),
+nothing for tax-exempt companies.
+
+Writes (``PATCH``/``PUT /Invoices``, ``wisesync.simulator.at_invoices``) do not touch the seed:
+``record()`` lays the changes of the current request's simulator over it (``writes_applied``).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
+from typing import Mapping
 
 BASE_IDS = {"Companies": 29680000, "Contracts": 29710000, "ContractServices": 29740000,
             "Products": 29770000, "Services": 29800000, "Invoices": 29830000,
-            "BillingItems": 29860000}
+            "BillingItems": 29860000, "BillingCodes": 29682800, "InvoiceTemplates": 101,
+            "Taxes": 1, "TaxCategories": 1, "TaxRegions": 1, "PaymentTerms": 1}
 ENTITIES = tuple(BASE_IDS)
 
 _EPOCH = datetime(2024, 1, 2, 9, 0, tzinfo=timezone.utc)
@@ -41,16 +63,44 @@ _SERVICES = [  # (name, unit cost, unit price)
 
 
 def total(entity: str, records: int) -> int:
-    return records if entity in BASE_IDS else 0
+    """How many records ``entity`` has in a simulator of size ``records``."""
+    if entity not in BASE_IDS:
+        return 0
+    return FIXED_SIZES.get(entity, records)
 
 
 def index_of(entity: str, record_id: int, records: int) -> int | None:
     index = int(record_id) - BASE_IDS[entity]
-    return index if 0 <= index < records else None
+    return index if 0 <= index < total(entity, records) else None
+
+
+# id -> {field: value} written to Invoices in the simulator answering the current request.
+_WRITES: ContextVar[Mapping[int, dict] | None] = ContextVar("at_invoice_writes", default=None)
+
+
+@contextmanager
+def writes_applied(writes: Mapping[int, dict] | None):
+    """Within the block, ``record("Invoices", ...)`` answers with ``writes`` laid over the seed."""
+    token = _WRITES.set(writes)
+    try:
+        yield
+    finally:
+        _WRITES.reset(token)
 
 
 def record(entity: str, index: int, records: int) -> dict:
     """Record ``index`` (0-based) of ``entity`` in a simulator of size ``records``."""
+    rec = _BUILDERS[entity](index, max(1, records))
+    if entity == "Invoices":
+        writes = _WRITES.get()
+        changed = writes.get(rec["id"]) if writes else None
+        if changed:
+            rec.update(changed)
+    return rec
+
+
+def seed(entity: str, index: int, records: int) -> dict:
+    """Record ``index`` as seeded, without any write made since."""
     return _BUILDERS[entity](index, max(1, records))
 
 
@@ -173,40 +223,115 @@ def _service(i: int, n: int) -> dict:
     }
 
 
+BLOCK = 20  # invoices and billing items repeat this pattern (see the module docstring)
+VOIDED = (9, 19)
+CREDIT = 13
+SECOND_LINE = 19  # item 19 of a block is the second line of the block's invoice 0
+
+
+def invoice_items(k: int, n: int) -> list[int]:
+    """Indexes of the billing items on invoice ``k`` (none for a voided invoice)."""
+    j = k % BLOCK
+    if j in VOIDED or k >= n:
+        return []
+    items = [k]
+    if j == 0 and k + SECOND_LINE < n:
+        items.append(k + SECOND_LINE)
+    return items
+
+
+def item_invoice(i: int) -> int | None:
+    """Index of the invoice billing item ``i`` is on (``None``: not invoiced)."""
+    j = i % BLOCK
+    if j == SECOND_LINE:
+        return i - SECOND_LINE
+    return None if j in VOIDED else i
+
+
+def is_synced(k: int) -> bool:
+    """The invoice already carries a ``webServiceDate`` in the seed."""
+    return k % 3 == 1 and k % BLOCK not in VOIDED
+
+
+def _rate(company: int) -> float:
+    """The company's sales-tax rate in percent (its region's standard rate; 0 if exempt)."""
+    if company % 23 == 0:  # _company(): isTaxExempt
+        return 0.0
+    return TAX_REGIONS[company % 3][1]  # _company(): taxRegionID = 1 + i % 3
+
+
+def _item_amounts(i: int, n: int, company: int) -> tuple[float, float, float, float]:
+    """(quantity, rate, extended price, tax) of billing item ``i`` billed to ``company``."""
+    if i % BLOCK == SECOND_LINE:  # remote support labour, by the hour
+        quantity, price = float(1 + i % 4), BILLING_CODES[0][6]
+    else:
+        quantity, price = float(1 + i % 20), _SERVICES[i % len(_SERVICES)][2]
+    if i % BLOCK == CREDIT:
+        quantity = -quantity
+    amount = round(price * quantity, 2)
+    return quantity, price, amount, round(amount * _rate(company) / 100, 2)
+
+
 def _invoice(i: int, n: int) -> dict:
-    subtotal = round(150 + (i * 37) % 4800 + (i % 100) / 100, 2)
-    tax = round(subtotal * 0.0825, 2)
+    company = i % n
+    lines = invoice_items(i, n) or [i]  # a voided invoice keeps the totals it had
+    amounts = [_item_amounts(item, n, company) for item in lines]
+    tax = round(sum(a[3] for a in amounts), 2)
+    voided = i % BLOCK in VOIDED
+    synced = is_synced(i)
     return {
-        "id": _id("Invoices", i), "companyID": _id("Companies", i % n),
+        "id": _id("Invoices", i), "companyID": _id("Companies", company),
         "invoiceNumber": f"{10001 + i}", "invoiceDateTime": _day(i), "dueDate": _day(i, 30),
         "fromDate": _day(i, -30), "toDate": _day(i, -1), "createDateTime": _when(i, 24),
-        "creatorResourceID": 29682885, "invoiceTotal": round(subtotal + tax, 2),
-        "totalTaxValue": tax, "isVoided": i % 50 == 49, "voidedDate": None,
-        "voidedByResourceID": None, "paidDate": None, "paymentTerm": 1, "batchID": 1 + i // 25,
-        "comments": None, "orderNumber": None, "taxGroup": None, "taxRegionName": "Texas",
-        "invoiceEditorTemplateID": 102, "webServiceDate": None, "invoiceStatus": None,
+        "creatorResourceID": 29682885,
+        "invoiceTotal": round(sum(a[2] for a in amounts) + tax, 2), "totalTaxValue": tax,
+        "isVoided": voided, "voidedDate": _day(i, 3) if voided else None,
+        "voidedByResourceID": 29682885 if voided else None,
+        "paidDate": _day(i, 20) if synced and i % 6 == 1 else None,
+        "paymentTerm": 1, "batchID": 1 + i // 25,
+        "comments": None, "orderNumber": None, "taxGroup": None,
+        "taxRegionName": TAX_REGIONS[company % 3][0], "invoiceEditorTemplateID": 102,
+        "webServiceDate": _synced_at(i) if synced else None, "invoiceStatus": None,
         "invoiceTaxMethodExternalCode": None,
     }
 
 
+def _synced_at(i: int) -> str:
+    return (_EPOCH + timedelta(days=i % 700 + 1, hours=5, minutes=i % 60)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def _billing_item(i: int, n: int) -> dict:
-    name, cost, price = _SERVICES[i % len(_SERVICES)]
-    quantity = float(1 + i % 20)
-    amount = round(price * quantity, 2)
-    posted = i % 3 != 0  # a third are approved but not yet invoiced
+    invoice = item_invoice(i)
+    if invoice is not None and invoice >= n:
+        invoice = None
+    company = (invoice if invoice is not None else i) % n
+    quantity, rate, amount, tax = _item_amounts(i, n, company)
+    if i % BLOCK == SECOND_LINE:  # labour: no contract service, the Remote Support work type
+        name, what = BILLING_CODES[0][0], f"{int(quantity)} hours"
+        cost, code, category, kind = 55.0, _id("BillingCodes", 0), 2, 1
+        contract = service = None
+    else:
+        name, cost, _ = _SERVICES[i % len(_SERVICES)]
+        what = f"{int(abs(quantity))} units"
+        code, category, kind = _id("BillingCodes", 2), 1, 10
+        contract = service = i % n  # contract service k is on contract k, of company k
     return {
-        "id": _id("BillingItems", i), "companyID": _id("Companies", i % n),
-        "contractID": _id("Contracts", i % n), "contractServiceID": _id("ContractServices", i % n),
-        "serviceID": _id("Services", i % n), "invoiceID": _id("Invoices", i % n) if posted else None,
-        "itemName": name, "description": f"{name} ({int(quantity)} units)",
+        "id": _id("BillingItems", i), "companyID": _id("Companies", company),
+        "contractID": None if contract is None else _id("Contracts", contract),
+        "contractServiceID": None if service is None else _id("ContractServices", service),
+        "serviceID": None if service is None else _id("Services", service),
+        "invoiceID": _id("Invoices", invoice) if invoice is not None else None,
+        "itemName": name, "description": f"{'Credit: ' if quantity < 0 else ''}{name} ({what})",
         "lineItemFullDescription": None, "lineItemGroupDescription": None, "itemDate": _day(i),
-        "postedDate": _day(i, 1) if posted else None, "postedOnTime": _when(i, 24) if posted else None,
-        "quantity": quantity, "rate": price, "ourCost": round(cost * quantity, 2),
-        "extendedPrice": amount, "taxDollars": round(amount * 0.0825, 2),
-        "totalAmount": round(amount * 1.0825, 2), "internalCurrencyExtendedPrice": amount,
-        "internalCurrencyRate": price, "internalCurrencyTaxDollars": round(amount * 0.0825, 2),
-        "internalCurrencyTotalAmount": round(amount * 1.0825, 2), "billingItemType": 10,
-        "subType": None, "billingCodeID": 29682802, "taxCategoryID": 1, "nonBillable": 0,
+        # every billing item has been approved and posted (that is what makes it one)
+        "postedDate": _day(i, 1), "postedOnTime": _when(i, 24),
+        "quantity": quantity, "rate": rate, "ourCost": round(cost * quantity, 2),
+        "extendedPrice": amount, "taxDollars": tax,
+        "totalAmount": round(amount + tax, 2), "internalCurrencyExtendedPrice": amount,
+        "internalCurrencyRate": rate, "internalCurrencyTaxDollars": tax,
+        "internalCurrencyTotalAmount": round(amount + tax, 2), "billingItemType": kind,
+        "subType": None, "billingCodeID": code, "taxCategoryID": category, "nonBillable": 0,
         "accountManagerWhenApprovedID": None, "itemApproverID": 29682885,
         "configurationItemID": None, "contractBlockID": None, "contractChargeID": None,
         "contractServiceAdjustmentID": None, "contractServiceBundleAdjustmentID": None,
@@ -219,6 +344,100 @@ def _billing_item(i: int, n: int) -> dict:
     }
 
 
+# --- reference data: fixed sizes, ids the records above point at ------------------------------
+
+# (name, standard rate %): TaxRegions ids 1..5; companies use 1-3 (taxRegionID = 1 + i % 3).
+TAX_REGIONS = [("Texas", 8.25), ("Colorado", 2.9), ("Florida", 6.0), ("Ohio", 5.75),
+               ("Oregon", 0.0)]
+# (name, description, taxable): TaxCategories ids 1..4; billing items use 1.
+TAX_CATEGORIES = [("Standard", "Taxable goods and services", True),
+                  ("Labor", "Labor and professional services", True),
+                  ("Non-Taxable", "Items no sales tax applies to", False),
+                  ("Hardware", "Tangible equipment", True)]
+# (name, billingCodeType, useType, external number, tax category, unit cost, unit price, active).
+# billingCodeType/useType 1 is a work type (Autotask's docs); the other values are this
+# simulator's numbering, UNVERIFIED against a live tenant. External numbers are the demo Xero
+# chart's revenue codes (4000 services, 4100 products, 4200 agreements).
+BILLING_CODES = [
+    ("Remote Support", 1, 1, "4000", 2, 0.0, 150.0, True),        # 29682800
+    ("Hardware", 2, 2, "4100", 4, 0.0, 0.0, True),                # 29682801 Products
+    ("Managed Services", 5, 5, "4200", 1, 0.0, 0.0, True),        # 29682802 Services, items
+    ("After Hours Support", 1, 1, "4000", 2, 0.0, 225.0, True),   # 29682803
+    ("Travel Expenses", 4, 4, "4000", 3, 0.0, 0.0, True),         # 29682804
+    ("Project Milestone", 6, 6, "4000", 2, 0.0, 0.0, True),       # 29682805
+    ("Legacy Hosting", 5, 5, None, 1, 0.0, 0.0, False),           # 29682806
+]
+# (name, payment due in days): PaymentTerms ids 1..5; invoices use 1 (due 30 days after).
+PAYMENT_TERMS = [("Net 30", 30), ("Net 15", 15), ("Due on Receipt", 0), ("Net 45", 45),
+                 ("Net 60", 60)]
+INVOICE_TEMPLATES = ["Standard", "Managed Services Detail", "Project Billing", "Summary Only"]
+FIXED_SIZES = {"BillingCodes": len(BILLING_CODES), "InvoiceTemplates": len(INVOICE_TEMPLATES),
+               "Taxes": len(TAX_REGIONS) * len(TAX_CATEGORIES),
+               "TaxCategories": len(TAX_CATEGORIES), "TaxRegions": len(TAX_REGIONS),
+               "PaymentTerms": len(PAYMENT_TERMS)}
+
+
+def _billing_code(i: int, n: int) -> dict:
+    name, kind, use, external, category, cost, price, active = BILLING_CODES[i]
+    return {
+        "id": _id("BillingCodes", i), "name": name, "description": f"{name} billing code",
+        "billingCodeType": kind, "useType": use, "externalNumber": external,
+        "generalLedgerAccount": None if external is None else 1 + i,
+        "department": 1 if kind == 1 else None, "taxCategoryID": category,
+        "afterHoursWorkType": _id("BillingCodes", 3) if i == 0 else None,
+        "unitCost": cost, "unitPrice": price,
+        "markupRate": None if not cost else round((price - cost) / cost * 100, 2),
+        "isActive": active, "isExcludedFromNewContracts": not active,
+    }
+
+
+def _invoice_template(i: int, n: int) -> dict:
+    return {
+        "id": _id("InvoiceTemplates", i), "name": INVOICE_TEMPLATES[i],
+        "coveredByBlockRetainerContractLabel": "Covered by Block/Retainer",
+        "coveredByRecurringServiceFixedPricePerTicketContractLabel": "Covered by Contract",
+        "nonBillableLaborLabel": "No Charge", "currencyPositiveFormat": "$X",
+        "currencyNegativeFormat": "($X)", "dateFormat": 1, "timeFormat": 1, "numberFormat": 1,
+        "pageLayout": 1, "pageNumberFormat": 1, "paymentTerms": 1, "groupBy": 1 + i % 3,
+        "itemizeItemsInEachGroup": 1, "sortBy": 1, "itemizeServicesAndBundles": i != 3,
+        "displayFixedPriceContractLabor": i == 1, "displayRecurringServiceContractLabor": i == 1,
+        "displaySeparateLineItemForEachTax": False, "displayTaxCategory": True,
+        "displayTaxCategorySuperscripts": False,
+        "displayZeroAmountRecurringServicesAndBundles": False, "showGridHeader": True,
+        "showVerticalGridLines": False, "rateCostExpression": None,
+    }
+
+
+def _tax(i: int, n: int) -> dict:
+    region, category = divmod(i, len(TAX_CATEGORIES))
+    region_name, rate = TAX_REGIONS[region]
+    category_name, _, taxable = TAX_CATEGORIES[category]
+    return {
+        "id": _id("Taxes", i), "taxName": f"{region_name} {category_name} Tax",
+        "taxRate": rate if taxable else 0.0, "isCompounded": False,
+        "taxCategoryID": category + 1, "taxRegionID": region + 1,
+    }
+
+
+def _tax_category(i: int, n: int) -> dict:
+    name, description, _ = TAX_CATEGORIES[i]
+    return {"id": _id("TaxCategories", i), "name": name, "description": description,
+            "isActive": True}
+
+
+def _tax_region(i: int, n: int) -> dict:
+    return {"id": _id("TaxRegions", i), "name": TAX_REGIONS[i][0], "isActive": True}
+
+
+def _payment_term(i: int, n: int) -> dict:
+    name, days = PAYMENT_TERMS[i]
+    return {"id": _id("PaymentTerms", i), "name": name, "paymentDueInDays": days,
+            "description": None if days else "Payment is due when the invoice is received",
+            "isActive": True}
+
+
 _BUILDERS = {"Companies": _company, "Contracts": _contract, "ContractServices": _contract_service,
              "Products": _product, "Services": _service, "Invoices": _invoice,
-             "BillingItems": _billing_item}
+             "BillingItems": _billing_item, "BillingCodes": _billing_code,
+             "InvoiceTemplates": _invoice_template, "Taxes": _tax, "TaxCategories": _tax_category,
+             "TaxRegions": _tax_region, "PaymentTerms": _payment_term}

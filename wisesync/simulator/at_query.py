@@ -91,6 +91,7 @@ def _comparable(actual, wanted):
 
 def id_bounds(filters: list, records: int, entity: str) -> tuple[int, int]:
     """Index range [lo, hi) implied by top-level ``id`` filters (the rest are checked per record)."""
+    records = at_data.total(entity, records)  # reference entities have a fixed size
     lo, hi = 0, records
     base = at_data.BASE_IDS[entity]
     for f in filters:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Response, request
 from werkzeug.routing import BaseConverter
 
-from wisesync.simulator import at_data, at_query, demo
+from wisesync.simulator import at_data, at_fields, at_invoices, at_query, demo
 from wisesync.simulator.faults import denied_rights, dropped_response, find, request_faults
 
 THRESHOLD = 10_000
@@ -70,7 +70,8 @@ def register(app, state) -> None:
         endpoint = _ENTITIES.get(parts[0].lower(), parts[0]) if parts else ""
         stats.enter(endpoint)
         try:
-            return _answer(state, stats, parts)
+            with at_invoices.applied(state):  # reads see PATCH/PUT /Invoices made so far
+                return _answer(state, stats, parts)
         finally:
             stats.leave(endpoint)
 
@@ -78,7 +79,7 @@ def register(app, state) -> None:
         return _json({"apiVersions": ["1.0"]})
 
     app.add_url_rule("/<at_root:root>/<at_version:version>/<path:rest>", "autotask_rest", dispatch,
-                     methods=["GET", "POST"])
+                     methods=["GET", "POST", "PATCH", "PUT"])
     app.add_url_rule("/<at_root:root>/versioninformation", "autotask_versions", version_information)
     app.add_url_rule("/<at_root:root>/VersionInformation", "autotask_versions_cased",
                      version_information)
@@ -118,6 +119,10 @@ def _route(state, stats, parts, faults):
     if {entity.lower(), "all"} & {r.lower() for r in denied_rights(faults)}:
         return _errors(PERMISSION_ERROR)
     tail = [p.lower() for p in parts[1:]]
+    if request.method in ("PATCH", "PUT"):
+        return at_invoices.write(state, entity, tail)
+    if tail == ["entityinformation", "fields"] and at_fields.fields(entity) is not None:
+        return _json(at_fields.fields(entity))
     if len(tail) == 1 and tail[0] != "query" and request.method == "GET":
         return _item(state, entity, tail[0])
     if tail == ["query"]:

@@ -55,8 +55,9 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
 
     @app.post("/_sim/reset")
     def reset():
-        """Restore every seed: ConnectWise batches/payments/tokens and the Xero organisations."""
-        for part in ("cw_books", "xero"):
+        """Restore every seed: ConnectWise batches/payments/tokens, the Xero organisations and
+        the Autotask invoice writes (webServiceDate, paidDate...)."""
+        for part in ("cw_books", "xero", "at_invoices"):
             if getattr(state, part, None) is not None:
                 getattr(state, part).reset()
         return {"ok": True}
