@@ -117,8 +117,9 @@ def disable(user_id: int):
         except FieldError as exc:
             form.form_errors.append(exc.message)
         else:
-            flash(f"{user.full_name} is disabled and was logged out"
-                  + (f"; {len(links)} Wise-Pay link(s) stopped working." if links else "."), "success")
+            stopped = (f"; {len(links)} Wise-Pay link stopped working." if len(links) == 1 else
+                       f"; {len(links)} Wise-Pay links stopped working." if links else ".")
+            flash(f"{user.full_name} is disabled and was logged out{stopped}", "success")
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/disable.html", user=user, form=form,
                            links=services.active_payment_links(user),
