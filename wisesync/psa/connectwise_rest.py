@@ -27,7 +27,7 @@ import requests
 from wisesync.psa.connectwise_common import resolve_site
 from wisesync.psa.connectwise_rights import RIGHTS, right_for_path
 from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
-                                 PsaPermissionError, PsaUnavailable, scrub)
+                                 PsaPermissionError, PsaRateLimited, PsaUnavailable, scrub)
 from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
 from wisesync.psa.report import Check, ConnectionReport
 
@@ -44,6 +44,20 @@ ACCOUNTING_FIX = ("In ConnectWise open System > Security Roles, pick the role of
 PAYMENTS_FIX = ("In ConnectWise open System > Security Roles, pick the role of the member Wise-Sync "
                 "posts as and under Finance > Invoicing set Add, Edit and Inquire to All, so "
                 "payments can be applied to invoices. Save, then sync again.")
+# ConnectWise's other 401: the keys are well formed but ConnectWise will not sign their member in
+# (ConnectWiseManageAPI's Invoke-CWMWebRequest: code "ConnectWiseApi", message
+# "UserNotAuthenticated", "Check your connection parameters and/or user permissions").
+_NOT_SIGNED_IN_FIX = ("In ConnectWise open System > Members > API Members and check that the API member "
+                      "Wise-Sync uses is not inactive, that these keys are still on its API Keys tab "
+                      "(deleted keys are refused) and that its security role may use the API; check "
+                      "the Company ID is the company the member belongs to. Keys made under My Account "
+                      "belong to a person's member and stop working when that member is deactivated.")
+_TOKEN_FIX = ("Sync again: Wise-Sync asks ConnectWise for a new member token each run. If it keeps "
+              "happening, check in System > Members that the member is still active.")
+_FILTER_FIX = ("Nothing was changed in ConnectWise. This ConnectWise version may name the field "
+               "differently: report it to Wise-Sync support with ConnectWise's message below.")
+_RATE_FIX = ("Wait a few minutes and try again. ConnectWise cloud limits API calls per company "
+             "(Cloudflare answers the 429); other integrations using the same ConnectWise share it.")
 _COMPANY_FIX = ("Check the Company ID field: it is the short company name typed on the "
                 "ConnectWise sign-in page (not the company's full name), and the site must be "
                 "the one that company uses.")
@@ -85,7 +99,7 @@ class ConnectWiseRestClient:
         Raises :class:`PsaNotFound` when ConnectWise answers ``null`` (unknown company ID).
         """
         url = f"{self.base_url}/login/companyinfo/{quote(self.company_id, safe='')}"
-        response = self.http.request("GET", url, headers={"Accept": "application/json"})
+        response = self._send("GET", url, headers={"Accept": "application/json"})
         if response.status_code != 200:
             self._raise_for(response, "/login/companyinfo")
         info = json_body(response, SERVICE)
@@ -119,8 +133,8 @@ class ConnectWiseRestClient:
             body = dumps_json(json)
             sent["Content-Type"] = "application/json"
         for attempt in (1, 2):
-            response = self.http.request(method, self.api_base + path, params=params, data=body,
-                                         headers=sent, retry_5xx=retry_5xx)
+            response = self._send(method, self.api_base + path, params=params, data=body,
+                                  headers=sent, retry_5xx=retry_5xx)
             if response.status_code == 404 and attempt == 1:
                 old = self.codebase
                 if self.discover_codebase() != old:
@@ -162,8 +176,23 @@ class ConnectWiseRestClient:
                                      "Check the site address; this does not happen with ConnectWise.")
             response = self._get_url(next_url, path)
 
+    def _send(self, method: str, url: str, **kw) -> requests.Response:
+        """``GuardedHttp.request`` with ConnectWise's rate limit explained: on ConnectWise cloud
+        a 429 comes from Cloudflare in front of it (pyconnectwise PR #41), not from ConnectWise."""
+        try:
+            return self.http.request(method, url, **kw)
+        except PsaRateLimited as exc:
+            if exc.status != 429:
+                raise
+            wait = f" It asked to wait {exc.retry_after:.0f} seconds." if exc.retry_after else ""
+            raise PsaRateLimited(
+                "ConnectWise's API limit was reached: its gateway kept answering HTTP 429 (Too Many "
+                f"Requests) after Wise-Sync's retries.{wait}", _RATE_FIX, retry_after=exc.retry_after,
+                status=429, psa_message="HTTP 429 Too Many Requests"
+                + (f" (Retry-After: {exc.retry_after:.0f})" if exc.retry_after is not None else "")) from None
+
     def _get_url(self, url: str, path: str) -> requests.Response:
-        response = self.http.request("GET", url, headers=self._headers)
+        response = self._send("GET", url, headers=self._headers)
         if response.status_code >= 400:
             self._raise_for(response, path)
         return response
@@ -289,9 +318,9 @@ class ConnectWiseRestClient:
                     detail = f"{self.count(right.probe.removesuffix('/count')):,} records visible"
                 checks.append(Check(right.label, True, detail))
             except PsaPermissionError as exc:
-                checks.append(Check(right.label, False, exc.explanation, right.fix))
+                checks.append(Check.from_error(right.label, exc, right.fix))
             except PsaError as exc:
-                checks.append(Check(right.label, False, exc.explanation, exc.fix))
+                checks.append(Check.from_error(right.label, exc))
         return checks
 
     def test_connection(self) -> ConnectionReport:
@@ -302,9 +331,9 @@ class ConnectWiseRestClient:
             self.discover_codebase()
         except PsaNotFound as exc:
             return ConnectionReport([Check("Reached host", True, f"{host} answered."),
-                                     Check("Authenticated", False, exc.explanation, exc.fix), *skipped])
+                                     Check.from_error("Authenticated", exc), *skipped])
         except PsaError as exc:
-            return ConnectionReport([Check("Reached host", False, exc.explanation, exc.fix),
+            return ConnectionReport([Check.from_error("Reached host", exc),
                                      Check("Authenticated", False, "Not checked: the host was not reached."),
                                      *skipped])
         reached = Check("Reached host", True, f"{host} answered (codebase {self.codebase}).")
@@ -313,8 +342,7 @@ class ConnectWiseRestClient:
         except PsaPermissionError:
             pass  # signed in: only the System right is missing, reported below
         except PsaError as exc:
-            return ConnectionReport([reached, Check("Authenticated", False, exc.explanation, exc.fix),
-                                     *skipped])
+            return ConnectionReport([reached, Check.from_error("Authenticated", exc), *skipped])
         signed_in = Check("Authenticated", True, f"Signed in to company {self.company_id}.")
         return ConnectionReport([reached, signed_in, *self.check_permissions()])
 
@@ -327,6 +355,18 @@ class ConnectWiseRestClient:
             raise PsaConfigError("ConnectWise refused the Client ID.",
                                  "Register an integration at developer.connectwise.com (My Clients) "
                                  "and paste its Client ID.", status=status, psa_message=psa_message)
+        if status == 400 and code == "ApiFindCondition":
+            # {"code": "ApiFindCondition", "message": "<field> is not a recognized name."}
+            raise PsaBadResponse(f"ConnectWise did not accept the filter Wise-Sync sent to "
+                                 f"{path.split('?')[0]}: {self._scrub(message)}", _FILTER_FIX,
+                                 status=status, psa_message=psa_message)
+        if status == 401 and self.acting_as:
+            raise PsaAuthError(f"ConnectWise refused the member token of member {self.acting_as} "
+                               "(it may have expired).", _TOKEN_FIX, status=status, psa_message=psa_message)
+        if status == 401 and "usernotauthenticated" in f"{code} {message}".lower():
+            raise PsaAuthError("ConnectWise accepted the form of the API keys but did not sign their "
+                               "member in (UserNotAuthenticated).", _NOT_SIGNED_IN_FIX, status=status,
+                               psa_message=psa_message)
         if status == 401:
             raise PsaAuthError("ConnectWise rejected the API keys (Incorrect public/private key).",
                                _KEYS_FIX, status=status, psa_message=psa_message)

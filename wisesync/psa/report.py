@@ -18,6 +18,15 @@ class Check:
     ok: bool
     detail: str = ""
     fix: str = ""
+    # The PSA's own code and message (secrets scrubbed), shown under the explanation so an
+    # admin can search for it or quote it to the PSA's support.
+    psa_said: str = ""
+
+    @classmethod
+    def from_error(cls, name: str, error, fix: str | None = None) -> "Check":
+        """A failed check from a ``PsaError``: its explanation, its fix (or ``fix``), its PSA words."""
+        return cls(name, False, error.explanation, error.fix if fix is None else fix,
+                   getattr(error, "psa_message", None) or "")
 
 
 @dataclass
@@ -46,5 +55,6 @@ class ConnectionReport:
         checks = []
         for item in (data or {}).get("checks", []):
             checks.append(Check(name=str(item.get("name", "")), ok=bool(item.get("ok")),
-                                detail=str(item.get("detail") or ""), fix=str(item.get("fix") or "")))
+                                detail=str(item.get("detail") or ""), fix=str(item.get("fix") or ""),
+                                psa_said=str(item.get("psa_said") or "")))
         return cls(checks=checks)
