@@ -37,10 +37,10 @@ def _not_tried(checks: list[Check]) -> ConnectionReport:
 
 
 def _secret(cred: PsaCredential, what: str) -> str:
-    try:
-        return decrypt(cred.secret_enc)
-    except SecretUnreadable as exc:
-        raise PsaConfigError(str(exc), f"Or enter the {what} again and save.") from None
+    """The stored secret, only for the PSA address it was saved for (else PsaConfigError)."""
+    from wisesync.integrations.clients import reveal_user_secret
+
+    return reveal_user_secret(cred, integration_settings(cred.account_id), what)
 
 
 def _settings_check(settings, needed: dict[str, str], psa: str) -> Check | None:

@@ -88,8 +88,12 @@ def _apply(cred: PsaCredential, login: str, secret: str | None, labels: tuple[st
         cred.login = login or ""
         changed.append(labels[0])
     if secret:  # blank means "unchanged"
+        from wisesync.integrations.clients import secret_destination
+
         cred.secret_enc = encrypt(secret)
         cred.secret_set_at = utcnow()
+        # Bound to where the account's settings send it now; a later site change asks again.
+        cred.secret_host = secret_destination(cred.kind, integration_settings(cred.account_id))
         changed.append(labels[1])
     # The last test stays: its seal (see tested_seal) shows it as "tested with the previous ...".
     return changed

@@ -6,6 +6,8 @@ applied the same way everywhere. Needs an app context (it reads ``current_app.co
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from wisesync.crypto import SecretUnreadable, decrypt
 from wisesync.extensions import db
 from wisesync.integrations.models import IntegrationSettings
 from wisesync.psa.autotask_rest import AutotaskRestClient
+from wisesync.psa.connectwise_common import resolve_site
 from wisesync.psa.connectwise_rest import ConnectWiseRestClient
 from wisesync.psa.errors import PsaConfigError
 from wisesync.psa.http import OutboundPolicy
@@ -43,6 +46,65 @@ def reveal(token: str | None, what: str) -> str:
         return decrypt(token)
     except SecretUnreadable as exc:
         raise PsaConfigError(str(exc), f"Or enter the {what} again and save.") from None
+
+
+# A per-user Autotask secret sent through Autotask's own zone lookup (WISESYNC_AUTOTASK_ZONE_LOOKUP_URL,
+# a setting, not something an admin types in the portal) to the zone it names.
+AUTOTASK_LOOKUP = "autotask-zone-lookup"
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url`` in lower case (``https://`` when no scheme), or ``""``."""
+    value = (url or "").strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value if "://" in value else "https://" + value)
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host.lower()}" + (f":{port}" if port else "")
+
+
+def cw_destination(site: str) -> str:
+    """Where ConnectWise secrets go for ``site`` (a region code, host or URL), or ``""``."""
+    try:
+        return resolve_site(site).lower() if (site or "").strip() else ""
+    except PsaConfigError:
+        return ""
+
+
+def secret_destination(kind: str, settings) -> str:
+    """The address a secret of ``kind`` is sent to under these Integration Settings.
+
+    ConnectWise kinds (``connectwise``, ``connectwise-api``): the site's origin. Autotask: the
+    zone override's origin, or :data:`AUTOTASK_LOOKUP` when the zone comes from Autotask's
+    own lookup. A stored secret is only ever sent where it was saved for (issue 11).
+    """
+    if kind == "autotask":
+        zone = (getattr(settings, "at_zone_url", "") or "").strip()
+        return origin(zone) if zone else AUTOTASK_LOOKUP
+    return cw_destination(getattr(settings, "cw_site", "") or "")
+
+
+def reveal_user_secret(cred, settings, what: str) -> str:
+    """Decrypt a user's stored PSA secret, but only for the address it was saved for.
+
+    Raises :class:`PsaConfigError` when Integration Settings now point elsewhere (the admin
+    changed the site or zone since): the person enters the secret again, and nothing stored
+    travels to a host it was not given for. Also for an unreadable secret, as :func:`reveal`.
+    """
+    now = secret_destination(cred.kind, settings)
+    if not cred.secret_host or cred.secret_host != now:
+        where = (lambda d: "Autotask's zone lookup" if d == AUTOTASK_LOOKUP else (d or "no address"))
+        raise PsaConfigError(
+            f"The {what} was saved for {where(cred.secret_host)}, but Integration Settings now point "
+            f"at {where(now)}; Wise-Sync only sends a stored secret to the address it was saved for.",
+            f"Enter the {what} again and save it; it will then be used with {where(now)}.")
+    return reveal(cred.secret_enc, what)
 
 
 def cw_rest_client(site: str, company_id: str, public_key: str, private_key: str, client_id: str,

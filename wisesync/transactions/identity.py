@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wisesync.credentials.services import get_credential, primary_api_user
-from wisesync.integrations.clients import cw_rest_client, reveal, settings_for
+from wisesync.integrations.clients import cw_rest_client, reveal, reveal_user_secret, settings_for
 from wisesync.psa.errors import PsaConfigError
 
 SETTINGS_FIX = ("An account administrator fills in the ConnectWise company ID, site, keys and client "
@@ -71,7 +71,8 @@ def rest_client(account, identity: Identity, *, impersonate: bool = True, sessio
             raise PsaConfigError("The ConnectWise company ID, site or client ID is not set in Integration "
                                  "Settings.", SETTINGS_FIX)
         public = identity.credential.login
-        private = reveal(identity.credential.secret_enc, "ConnectWise API private key")
+        # Only to the site the key was saved for (a changed site asks the person for it again).
+        private = reveal_user_secret(identity.credential, settings, "ConnectWise API private key")
     client = cw_rest_client(settings.cw_site, settings.cw_company_id, public, private,
                             settings.cw_client_id, session=session)
     if identity.member_id and impersonate:
