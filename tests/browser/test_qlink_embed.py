@@ -238,7 +238,7 @@ def test_top_level_use_and_the_generated_qlink_page(embedded, browser, screensho
     admin.fill("#username", "ada@example.com")
     admin.fill("#password", PASSWORD)
     admin.click("button[type=submit]")
-    admin.goto(f"{url}/users/{seeded['user_id']}")
+    admin.goto(f"{url}/users/{seeded['user_id']}#qlink")  # the QLink tab of the user page
     admin.locator("#qlink").screenshot(path=str(screenshot_dir / "qlink-section.png"))
     assert "Active" in admin.inner_text("#qlink")
     assert "inside ConnectWise" not in admin.inner_text("#qlink")  # the top-level use
