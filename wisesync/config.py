@@ -188,6 +188,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         "WISESYNC_AUTOTASK_ZONE_LOOKUP_URL", c["WISESYNC_AUTOTASK_ZONE_LOOKUP_URL"]
     )
     c["WISESYNC_PROXY_FIX"] = _int("WISESYNC_PROXY_FIX", 0)
+    c["PREFERRED_URL_SCHEME"] = env.get("PREFERRED_URL_SCHEME") or c.get("PREFERRED_URL_SCHEME", "http")
     c["MAX_CONTENT_LENGTH"] = _int("WISESYNC_MAX_REQUEST_BYTES", c["MAX_CONTENT_LENGTH"])
     c["WISESYNC_SESSION_IDLE_MINUTES"] = _int("WISESYNC_SESSION_IDLE_MINUTES", c["WISESYNC_SESSION_IDLE_MINUTES"])
     c["WISESYNC_SESSION_MAX_HOURS"] = _int("WISESYNC_SESSION_MAX_HOURS", c["WISESYNC_SESSION_MAX_HOURS"])
@@ -222,6 +223,11 @@ def load_config(app, overrides: dict | None = None) -> None:
         c["WISESYNC_SECRETS_KEYS"] = [k.strip() for k in raw.split(",") if k.strip()]
 
     c["WISESYNC_PUBLIC_URL"] = parse_public_url(c["WISESYNC_PUBLIC_URL"])
+    if c["WISESYNC_PUBLIC_URL"].startswith("https://"):
+        c["PREFERRED_URL_SCHEME"] = "https"
+    if c["WISESYNC_PROXY_FIX"] >= 1 or c.get("PREFERRED_URL_SCHEME") == "https":
+        # Behind TLS the session cookie never travels over plain http, embedding or not.
+        c["SESSION_COOKIE_SECURE"] = c["REMEMBER_COOKIE_SECURE"] = True
     if c["WISESYNC_PUBLIC_URL"] and c.get("TRUSTED_HOSTS") is None:
         # Requests for any other Host are refused (400): nothing can be built from a forged one.
         c["TRUSTED_HOSTS"] = [urlsplit(c["WISESYNC_PUBLIC_URL"]).hostname,

@@ -34,7 +34,18 @@ def init_web(app: Flask) -> None:
             response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and _logged_in():
+            # A logged-in page (names, settings, audit) must not stay in a shared browser's or
+            # proxy's cache after logout.
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
         return response
+
+    def _logged_in() -> bool:
+        from flask import session
+        from flask_login import current_user
+
+        return "_user_id" in session or bool(current_user and current_user.is_authenticated)
 
     from wisesync.crypto import secret_state
 

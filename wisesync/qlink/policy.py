@@ -29,13 +29,36 @@ SENSITIVE_PREFIXES = (
 REAUTH_SECONDS = 15 * 60
 
 SESSION_MARK = "qlink"  # holds the id of the user the QLink logged in
+LINK_MARK = "qlink_link"  # which QLink (id and generation) opened the session
 REAUTH_MARK = "qlink_reauth_at"
 
 
-def mark_qlink_session(user) -> None:
-    """Call right after ``login_user`` in the QLink view."""
+def mark_qlink_session(user, link_marker: str | None = None) -> None:
+    """Call right after ``login_user`` in the QLink view, with :func:`services.qlink_marker`."""
     session[SESSION_MARK] = user.id
+    session[LINK_MARK] = link_marker
     session.pop(REAUTH_MARK, None)
+
+
+def end_sessions_of_dead_qlinks():
+    """A QLink session lives only as long as the QLink that opened it: revoking it, generating
+    a new one, a password reset or disabling the user ends the sessions it opened at once."""
+    if not is_qlink_session():
+        return None
+    from flask_login import logout_user
+
+    from wisesync.qlink.services import qlink_marker
+
+    marker = session.get(LINK_MARK)
+    if marker and marker == qlink_marker(current_user):
+        return None
+    logout_user()
+    session.clear()
+    flash("The QLink this session was opened with was revoked or replaced, so the session ended. "
+          "Log in, or ask your account administrator for the new QLink.", "info")
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": "Session ended", "message": "The QLink of this session was revoked."}, 401
+    return redirect(url_for("auth.login"), 303)
 
 
 def is_qlink_session() -> bool:
@@ -80,4 +103,5 @@ def require_password_for_sensitive_actions():
 
 
 def init_policy(app: Flask) -> None:
+    app.before_request(end_sessions_of_dead_qlinks)
     app.before_request(require_password_for_sensitive_actions)

@@ -152,7 +152,7 @@ def use(token: str):
         return _probe_or_refused("qlink.use", token)
     session.clear()
     login_user(user, fresh=False)
-    mark_qlink_session(user)
+    mark_qlink_session(user, services.qlink_marker(user))
     if _framed():
         session["embedded"] = True
     return redirect(url_for("auth.home"), 303)

@@ -60,6 +60,15 @@ def qlink_for(user: User) -> QLink | None:
     return db.session.scalar(select(QLink).where(QLink.user_id == user.id))
 
 
+def qlink_marker(user: User) -> str | None:
+    """Names the user's current QLink (its row and when it was generated), or None without one.
+
+    Kept in the session a QLink opened, so the session ends when this QLink is revoked or
+    replaced; it identifies the link without holding anything of its token or hash."""
+    row = db.session.execute(select(QLink.id, QLink.created_at).where(QLink.user_id == user.id)).first()
+    return f"{row.id}:{row.created_at.isoformat()}" if row is not None else None
+
+
 def generate_qlink(user: User, *, actor: User, ip: str = "") -> str:
     """Give ``user`` a new QLink and return the raw token (the only time it exists in full).
 

@@ -63,15 +63,19 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data, ip=client_ip())
+            _, qlink_revoked = services.reset_password(token, form.password.data, ip=client_ip())
         except services.ResetLinkInvalid as exc:
             return render_template("security/reset_invalid.html", message=str(exc)), 404, TOKEN_PAGE_HEADERS
         logout_user()
-        session.pop(PENDING, None)
-        flash("Your password was changed and every session was logged out. Log in with the new "
-              "password.", "success")
+        session.clear()
+        flash("Your password was changed and every session was logged out"
+              + (", and your QLink was revoked (ask your account administrator for a new one)"
+                 if qlink_revoked else "") + ". Log in with the new password.", "success")
         return redirect(url_for("auth.login"))
-    return (render_template("security/reset_password.html", form=form, user=user), form_status(form),
+    from wisesync.qlink.services import qlink_for
+
+    return (render_template("security/reset_password.html", form=form, user=user,
+                            has_qlink=qlink_for(user) is not None), form_status(form),
             TOKEN_PAGE_HEADERS)
 
 
@@ -81,7 +85,10 @@ def begin_second_factor(user, next_url: str | None):
     """Called by the login view once the password is right and the account requires 2FA.
 
     Not logged in yet: the session only holds the id of this attempt."""
-    session[PENDING] = two_factor.start_challenge(user, ip=client_ip())
+    try:
+        session[PENDING] = two_factor.start_challenge(user, ip=client_ip())
+    except two_factor.ChallengeFailed as exc:
+        return _attempt_over(exc.message)
     session[PENDING_NEXT] = safe_next(next_url, url_for("auth.home"))
     return redirect(url_for("security.verify"))
 

@@ -90,8 +90,15 @@ def check_reset_token(token: str) -> User:
     return _reset_row(token).user
 
 
-def reset_password(token: str, password: str, *, ip: str) -> User:
-    """Use the link once: new password, every session of the user ended, a notice mailed."""
+def reset_password(token: str, password: str, *, ip: str) -> tuple[User, bool]:
+    """Use the link once: new password, every session of the user ended, their QLink revoked,
+    a notice mailed. Returns the user and whether a QLink was revoked.
+
+    A reset is the "someone has my password" path: a QLink (a bearer credential in a menu
+    entry) must not outlive it, or the intruder keeps a way in.
+    """
+    from wisesync.qlink.models import QLink
+
     row = _reset_row(token)
     now = utcnow()
     # Single use even when two requests race: only one UPDATE finds used_at still empty.
@@ -106,16 +113,24 @@ def reset_password(token: str, password: str, *, ip: str) -> User:
     db.session.execute(update(PasswordReset).where(
         PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
     set_password(user, password)
+    qlink = db.session.scalar(select(QLink).where(QLink.user_id == user.id))
+    if qlink is not None:
+        db.session.delete(qlink)
+        record("qlink.revoked", account_id=user.account_id, actor=user, target=user, ip=ip,
+               detail="QLink revoked because the password was reset")
     record("password.reset", account_id=user.account_id, actor=user, target=user, ip=ip,
-           detail="Password reset through a mailed link; every session ended")
+           detail="Password reset through a mailed link; every session ended"
+                  + ("; QLink revoked" if qlink is not None else ""))
     db.session.commit()
     send_mail(user.email, "Your Wise-Sync password was changed", (
         f"Hello {user.first_name},\n\n"
         f"The Wise-Sync password for {user.username} was just changed through a reset link "
         f"(from IP address {ip or 'unknown'}). Every session was logged out.\n\n"
-        "If this was not you, ask your account administrator to disable the user and "
+        + ("Your QLink was revoked too; ask your account administrator for a new one.\n\n"
+           if qlink is not None else "")
+        + "If this was not you, ask your account administrator to disable the user and "
         "reset the password now.\n"))
-    return user
+    return user, qlink is not None
 
 
 # ---------------------------------------------------------------- account settings

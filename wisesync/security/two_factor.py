@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from wisesync.audit.services import record
 from wisesync.extensions import db
@@ -24,6 +24,10 @@ from wisesync.users.models import User
 CODE_TTL = timedelta(minutes=10)
 ATTEMPT_TTL = timedelta(minutes=30)  # a pending login dies after this, resends or not
 MAX_TRIES = 5
+# Across login attempts too: whoever knows the password could otherwise log in again and again
+# for five fresh tries each time. Wrong codes of one user in the last hour, all attempts summed.
+USER_MAX_TRIES = 10
+USER_WINDOW = timedelta(hours=1)
 MAX_SENDS = 4
 RESEND_AFTER = timedelta(seconds=60)
 
@@ -45,6 +49,15 @@ class ResendRefused(Exception):
 
 
 ATTEMPT_OVER = "This login attempt has ended. Log in again to get a new code."
+USER_LOCKED = ("There were too many wrong login codes for this user in the last hour, so login "
+               "codes are paused for now. Try again in an hour. If those attempts were not yours, "
+               "someone knows your password: reset it.")
+
+
+def wrong_codes_recently(user_id: int) -> int:
+    """Wrong codes entered for ``user_id`` in the last :data:`USER_WINDOW`, over every attempt."""
+    return db.session.scalar(select(func.coalesce(func.sum(LoginChallenge.attempts), 0)).where(
+        LoginChallenge.user_id == user_id, LoginChallenge.created_at > utcnow() - USER_WINDOW)) or 0
 
 
 def _code_hash(public_id: str, code: str) -> str:
@@ -64,7 +77,16 @@ def _mail_code(user: User, code: str) -> None:
 
 
 def start_challenge(user: User, *, ip: str) -> str:
-    """The password step passed: mail a code and return the id the session keeps."""
+    """The password step passed: mail a code and return the id the session keeps.
+
+    Raises :class:`ChallengeFailed` (and mails nothing) while the user's wrong codes of the
+    last hour reach :data:`USER_MAX_TRIES`.
+    """
+    if wrong_codes_recently(user.id) >= USER_MAX_TRIES:
+        record("login.refused", account_id=user.account_id, target=user, ip=ip,
+               detail=f"Password accepted but {USER_MAX_TRIES} wrong login codes in the last hour; no code sent")
+        db.session.commit()
+        raise ChallengeFailed(USER_LOCKED, dead=True)
     public_id, code = secrets.token_urlsafe(24), _new_code()
     now = utcnow()
     db.session.add(LoginChallenge(public_id=public_id, account_id=user.account_id, user_id=user.id,
@@ -94,6 +116,11 @@ def verify_code(public_id: str | None, code: str, *, ip: str) -> User:
     """Return the user when ``code`` is right; count the try otherwise (5 and the attempt dies)."""
     row = _live_challenge(public_id)
     now = utcnow()
+    if wrong_codes_recently(row.user_id) >= USER_MAX_TRIES:
+        # Even the right code: guessing across attempts must not pay off.
+        row.finished_at = now
+        db.session.commit()
+        raise ChallengeFailed(USER_LOCKED, dead=True)
     good = hmac.compare_digest(row.code_hash, _code_hash(row.public_id, (code or "").strip()))
     if good and row.code_expires_at > now:
         row.finished_at = now
