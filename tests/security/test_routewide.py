@@ -91,3 +91,29 @@ def test_no_route_redirects_off_site_through_next(app, persona):
             location = response.headers.get("Location")
             if location:
                 assert _lands_locally(location), f"{method} {rule.rule} next={target!r} → {location}"
+
+
+@pytest.mark.parametrize("persona", ["user", "qlink", "admin"])
+def test_every_logged_in_page_is_no_store(app, persona):
+    world = build_world()
+    client = client_for(app, world, persona)
+    for rule, method in routes(app):
+        if method != "GET":
+            continue
+        response = client.get(url_for_rule(rule, world))
+        if response.status_code == 302 and response.headers["Location"].endswith("/login"):
+            continue  # not a logged-in page (any more)
+        assert "no-store" in response.headers.get("Cache-Control", ""), f"GET {rule.rule}"
+
+
+def test_with_a_public_url_every_route_refuses_another_host(app):
+    """TRUSTED_HOSTS: whatever a route would build from the Host header, it never sees a forged one."""
+    app.config.update(WISESYNC_PUBLIC_URL="https://portal.example.com",
+                      TRUSTED_HOSTS=["portal.example.com"])
+    world = build_world()
+    client = app.test_client()
+    for rule, method in routes(app):
+        response = client.open(url_for_rule(rule, world), method=method, data={},
+                               base_url="http://evil.example")
+        assert response.status_code == 400, f"{method} {rule.rule} → {response.status_code}"
+        assert "not Wise-Sync's address" in response.get_data(as_text=True)
