@@ -44,17 +44,20 @@ class Jobs:
 
 
 def make_huey(app: Flask) -> Huey:
+    from wisesync.jobs.serializer import JsonSerializer
+
     mode = app.config["WISESYNC_JOBS"]
     if mode == "immediate":
-        return MemoryHuey(QUEUE_NAME, immediate=True, results=False)
+        return MemoryHuey(QUEUE_NAME, immediate=True, results=False, serializer=JsonSerializer())
     if mode == "redis":
         if not app.config.get("REDIS_URL"):
             raise RuntimeError("WISESYNC_JOBS=redis needs REDIS_URL (for example redis://127.0.0.1:6379/0).")
-        return RedisHuey(QUEUE_NAME, url=app.config["REDIS_URL"], results=False)
+        # JSON, not pickle: a process that can write to Redis must not run code in the worker.
+        return RedisHuey(QUEUE_NAME, url=app.config["REDIS_URL"], results=False, serializer=JsonSerializer())
     if mode == "embedded":
         filename = Path(app.instance_path) / "jobs.sqlite3"
         filename.parent.mkdir(parents=True, exist_ok=True)  # first use only, never at import
-        return SqliteHuey(QUEUE_NAME, filename=str(filename), results=False)
+        return SqliteHuey(QUEUE_NAME, filename=str(filename), results=False, serializer=JsonSerializer())
     raise RuntimeError(f"WISESYNC_JOBS={mode!r}: use embedded, redis or immediate.")
 
 
@@ -135,5 +138,5 @@ def jobs(app: Flask | None = None) -> Jobs:
 
 def enqueue(name: str, *args, **kwargs) -> None:
     """Hand the task ``name`` to the worker (in ``immediate`` mode: run it now, synchronously).
-    Arguments must be picklable plain values (ids, not model objects)."""
+    Arguments must be plain JSON values (ids, not model objects): the queue is JSON, not pickle."""
     jobs().wrapper(name)(*args, **kwargs)
