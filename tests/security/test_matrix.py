@@ -92,6 +92,22 @@ MATRIX = {
     ("qlink.revoke", "POST"): OBJ_SENSITIVE_302,
     ("users.new", "GET"): ADMIN_PAGE_SENSITIVE,
     ("users.new", "POST"): row(302, 403, 303, 400, 400),
+    # Xero per company (admins; a QLink session gives the password first). The OAuth callback
+    # is no sensitive endpoint of its own: without the state a password-checked connect left in
+    # this session it is a 400.
+    ("companies.xero_connect", "POST"): row(302, 403, 303, 404, 303),
+    ("companies.xero_disconnect", "POST"): row(302, 403, 303, 404, 303),
+    ("companies.xero_tenant", "GET"): row(302, 403, 303, 404, 303),
+    ("companies.xero_tenant", "POST"): row(302, 403, 303, 404, 303),
+    ("companies.xero_test", "POST"): OBJ_SENSITIVE_200,
+    ("xero.callback", "GET"): row(302, 403, 400, 400, 400),
+    # Syncing: every logged-in person, for the companies they may sync (the world's user has
+    # the company ticked); the run id in the world is a pull's, so no transaction run matches.
+    ("transactions.index", "GET"): LOGGED_IN_PAGE,
+    ("transactions.ledger", "GET"): LOGGED_IN_PAGE,
+    ("transactions.review", "GET"): row(302, 200, 200, 404, 200),
+    ("transactions.start", "POST"): row(302, 400, 400, 404, 400),
+    ("transactions.run", "GET"): row(302, 404, 404, 404, 404),
 }
 
 
