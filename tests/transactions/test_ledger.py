@@ -284,3 +284,39 @@ def test_contact_links_are_saved_updated_and_forgotten(company):
     assert ledger.contact_links(company.id, "connectwise", ["20", "21"]) == {"20": "contact-c"}
     ledger.forget_contact_link(company.id, "connectwise", "19")
     assert rows(XeroContactLink) == 1
+
+
+def other_connection_states(company) -> dict:
+    """The ledger as another process sees it (committed rows only)."""
+    with db.engine.connect() as conn:
+        return dict(conn.execute(select(LedgerEntry.psa_id, LedgerEntry.state)
+                                 .where(LedgerEntry.company_id == company.id)).all())
+
+
+def test_a_whole_call_can_be_recorded_in_one_transaction(company):
+    run = make_run(company)
+    entries = [ledger.begin_push(ref(company, str(n)), run_id=run.id, commit=False) for n in (1, 2, 3)]
+    assert other_connection_states(company) == {}  # nothing visible before the commit
+    db.session.commit()  # the run commits before the Xero call
+    assert other_connection_states(company) == {"1": "pushing", "2": "pushing", "3": "pushing"}
+    for n, entry in enumerate(entries, start=1):
+        ledger.record_pushed(entry, f"xero-{n}", f"INV-{n}", "ACCREC", run_id=run.id, commit=False)
+    db.session.commit()
+    for entry in entries:
+        ledger.record_posted(entry, "WS-I-x", 5, run_id=run.id, commit=False)
+    assert set(other_connection_states(company).values()) == {"pushed"}
+    db.session.commit()
+    assert set(other_connection_states(company).values()) == {"posted"}
+    assert ledger.run_counts(run.id) == {"pushed": 3, "posted": 3, "adopted": 0, "blocked": 0, "failed": 0}
+    assert len(ledger.run_records(run.id)) == 3
+
+
+def test_refusing_one_record_keeps_the_others_pending_in_the_transaction(company):
+    done = ledger.begin_push(ref(company, "9"))
+    ledger.record_pushed(done, "xero-9", "INV-9", "ACCREC")
+    first = ledger.begin_push(ref(company, "1"), commit=False)
+    with pytest.raises(LedgerStateError):
+        ledger.begin_push(ref(company, "9"), commit=False)
+    db.session.commit()
+    assert other_connection_states(company) == {"9": "pushed", "1": "pushing"}
+    assert first.state == "pushing"

@@ -23,6 +23,11 @@ A row that holds a Xero document id never loses it: :func:`record_failed` and
 reason and fix. With a ``run_id``, every change also writes the record's outcome in that run
 (:class:`~wisesync.transactions.models.TransactionRunRecord`) in the same transaction.
 
+``commit=False`` on :func:`begin_push`, :func:`record_pushed` and :func:`record_posted` lets a
+run write a whole call's worth (≤ 50 records) in one transaction: it must commit before the
+outside write that follows (pushing) or soon after the answers (pushed, posted — a crash before
+that commit is finished by the next run, which finds the documents and batches as above).
+
 Keys and hashes are pure functions: :func:`payload_hash`, :func:`idempotency_key`,
 :func:`batch_key`, :func:`batch_identifier`.
 """
@@ -215,15 +220,15 @@ def _outcome(entry: LedgerEntry, run_id: int | None, state: str, message: str = 
                    pushed=pushed, adopted=adopted, commit=False)
 
 
-def begin_push(ref: RecordRef, *, run_id: int | None = None, synced_by_id: int | None = None) -> LedgerEntry:
+def begin_push(ref: RecordRef, *, run_id: int | None = None, synced_by_id: int | None = None,
+               commit: bool = True) -> LedgerEntry:
     """Before the Xero call: state ``pushing`` with the idempotency key and payload hash,
     committed. Raises :class:`LedgerStateError` when the record already has a Xero document
     (only batching, never a second push, may follow) or has no payload hash."""
     if not ref.payload_hash:
         raise LedgerStateError("begin_push needs the exported record's payload hash")
     entry = _row(ref, "pushing")
-    if entry.xero_id:
-        db.session.rollback()
+    if entry.xero_id:  # an existing row, left untouched (other pending records are kept)
         raise LedgerStateError(f"{ref.kind} {ref.psa_id} is already in Xero "
                                f"({entry.xero_number or entry.xero_id}); batch it, never push it again")
     _describe(entry, ref)
@@ -231,18 +236,20 @@ def begin_push(ref: RecordRef, *, run_id: int | None = None, synced_by_id: int |
     entry.reason = entry.fix = ""
     entry.synced_by_id = synced_by_id or entry.synced_by_id
     _outcome(entry, run_id, "pushing")
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return entry
 
 
 def record_pushed(entry: LedgerEntry, xero_id: str, number: str, xero_type: str, *,
-                  run_id: int | None = None) -> LedgerEntry:
+                  run_id: int | None = None, commit: bool = True) -> LedgerEntry:
     """After Xero created the document: state ``pushed`` (in Xero, not yet batched in the PSA)."""
     entry.state, entry.xero_id, entry.xero_type = "pushed", xero_id, xero_type
     entry.xero_number = number or ""
     entry.pushed_at, entry.reason, entry.fix = utcnow(), "", ""
     _outcome(entry, run_id, "pushed", pushed=True)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return entry
 
 
@@ -274,7 +281,7 @@ def begin_post(entry: LedgerEntry, batch_identifier: str, *, run_id: int | None 
 
 
 def record_posted(entry: LedgerEntry, batch_identifier: str, batch_id: int | None, *,
-                  run_id: int | None = None) -> LedgerEntry:
+                  run_id: int | None = None, commit: bool = True) -> LedgerEntry:
     """After the PSA batch (or after confirming a refused-as-existing batch left the unposted
     list): state ``posted``."""
     if not entry.xero_id:
@@ -282,7 +289,8 @@ def record_posted(entry: LedgerEntry, batch_identifier: str, batch_id: int | Non
     entry.state, entry.psa_batch_identifier, entry.psa_batch_id = "posted", batch_identifier, batch_id
     entry.posted_at, entry.reason, entry.fix = utcnow(), "", ""
     _outcome(entry, run_id, "posted", adopted=False)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return entry
 
 
@@ -325,9 +333,15 @@ def record_outcome(run_id: int, kind: str, psa_id: str, state: str, message: str
     """What the run did with one record (upserted by (run, kind, psa_id); ``pushed`` and
     ``adopted`` stick once set). For records that never get a ledger row (e.g. refused
     before mapping) call it directly."""
-    row = db.session.scalar(select(TransactionRunRecord).where(
-        TransactionRunRecord.run_id == run_id, TransactionRunRecord.kind == kind,
-        TransactionRunRecord.psa_id == str(psa_id)))
+    # A row added in this transaction is found among the pending ones; the query then runs
+    # without flushing everything pending first (a run writes ≤ 50 records per transaction).
+    row = next((r for r in db.session.new if isinstance(r, TransactionRunRecord) and r.run_id == run_id
+                and r.kind == kind and r.psa_id == str(psa_id)), None)
+    if row is None:
+        with db.session.no_autoflush:
+            row = db.session.scalar(select(TransactionRunRecord).where(
+                TransactionRunRecord.run_id == run_id, TransactionRunRecord.kind == kind,
+                TransactionRunRecord.psa_id == str(psa_id)))
     if row is None:
         row = TransactionRunRecord(run_id=run_id, kind=kind, psa_id=str(psa_id), state=state)
         db.session.add(row)
