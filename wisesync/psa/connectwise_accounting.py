@@ -123,12 +123,16 @@ class ConnectWiseAccounting:
         return merged
 
     # -- posting --------------------------------------------------------------------------
-    def create_batch(self, identifier: str, record_ids: list[int], *, invoices: bool, products: bool) -> dict:
+    def create_batch(self, identifier: str, record_ids: list[int], *, invoices: bool, products: bool,
+                     read_back: bool = True) -> dict:
         """``POST /finance/accounting/batches`` with these GL entry ids (see
         :func:`gl_entry_ids`), then the batch read back: ``AccountingBatch`` {``id``,
         ``batchIdentifier``, ``exportInvoicesFlag``, ``exportProductsFlag``, ``closedFlag``,
         ``_info``}. (Should the read-back find nothing, ``{"batchIdentifier": identifier}``:
         the POST succeeded, the records are posted.)
+
+        ``read_back=False`` skips the read-back (one call fewer per record) and answers
+        ``{"batchIdentifier": identifier}``: the identifier alone finds the batch later.
 
         Not retried on a 5xx: a batch that half-happened must be looked at, not sent twice.
         Raises :class:`PsaBatchExists` when ConnectWise refuses the identifier as used.
@@ -155,6 +159,8 @@ class ConnectWiseAccounting:
                     _BATCH_EXISTS_FIX, identifier=identifier, status=exc.status,
                     psa_message=exc.psa_message) from exc
             raise
+        if not read_back:
+            return {"batchIdentifier": identifier}
         found = self.batches(identifier)
         return found[0] if found else {"batchIdentifier": identifier}
 
