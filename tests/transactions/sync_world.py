@@ -148,3 +148,9 @@ def wait_done(client, url: str, timeout: float = 60.0) -> dict:
 
 def by_key(data: dict) -> dict[str, dict]:
     return {f"{r['kind']}:{r['psa_id']}": r for r in data["records"]}
+
+
+def unpost(sim, entry) -> None:
+    """Delete the record's batch in ConnectWise, as a person un-posting it does."""
+    batch = next(b for b in sim.state.cw_books.batch_list() if b.identifier == entry.psa_batch_identifier)
+    assert sim.state.cw_books.delete_batch(batch.id)

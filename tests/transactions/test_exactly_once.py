@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tests.transactions.sync_world import (app_config, books_sim, by_key, start_sync, sync_sim,  # noqa: F401
+from tests.transactions.sync_world import (app_config, books_sim, by_key, start_sync, sync_sim, unpost,  # noqa: F401
                                            wait_done, world)
 from wisesync.extensions import db
 from wisesync.simulator.faults import Fault
@@ -72,7 +72,7 @@ def test_an_unposted_record_comes_back_as_in_xero_and_is_only_posted_again(clien
     sync(client, world.nz, records=["invoice:1", "procurement:1"])
     before = numbers(world)
     for entry in db.session.query(LedgerEntry).all():
-        assert sync_sim.state.cw_books.delete_batch(entry.psa_batch_id)  # un-posted in ConnectWise
+        unpost(sync_sim, entry)  # un-posted in ConnectWise
     data = sync(client, world.nz, records=["invoice:1", "procurement:1"])
     assert data["counts"]["posted"] == 2 and data["counts"]["pushed"] == 0, data
     assert numbers(world) == before

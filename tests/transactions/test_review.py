@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 from tests.builders import make_company
-from tests.transactions.sync_world import (NZ_CODES, app_config, books_sim, start_sync, sync_sim,  # noqa: F401
+from tests.transactions.sync_world import (NZ_CODES, app_config, books_sim, start_sync, sync_sim, unpost,  # noqa: F401
                                            tick_locations, wait_done, world)
 from wisesync.companies.models import CompanyLocation
 from wisesync.extensions import db
@@ -108,7 +108,7 @@ def test_after_a_sync_the_rows_are_gone_and_an_unposted_one_shows_already_in_xer
     found = rows(client.get(f"/sync/{world.nz.id}").get_data(as_text=True))
     assert "invoice:1" not in found and "invoice:3" not in found
     entry = db.session.query(LedgerEntry).filter_by(kind="invoice", psa_id="1").one()
-    assert sync_sim.state.cw_books.delete_batch(entry.psa_batch_id)  # un-posted in ConnectWise
+    unpost(sync_sim, entry)  # un-posted in ConnectWise
     page = client.get(f"/sync/{world.nz.id}").get_data(as_text=True)
     assert rows(page)["invoice:1"] == "in_xero"
     assert "Already in Xero" in row_html(page, "invoice:1") and entry.xero_number in row_html(page, "invoice:1")
@@ -117,7 +117,7 @@ def test_after_a_sync_the_rows_are_gone_and_an_unposted_one_shows_already_in_xer
 def test_a_record_whose_document_would_differ_shows_changed_since_synced(client, world, sync_sim):
     wait_done(client, start_sync(client, world.nz, records=["invoice:3"]))
     entry = db.session.query(LedgerEntry).filter_by(kind="invoice", psa_id="3").one()
-    sync_sim.state.cw_books.delete_batch(entry.psa_batch_id)
+    unpost(sync_sim, entry)
     world.nz.document_status = "AUTHORISED"  # the same record now maps to another document
     db.session.commit()
     page = client.get(f"/sync/{world.nz.id}").get_data(as_text=True)

@@ -10,7 +10,9 @@ record only, which stays in Xero and is only posted — never pushed — by the 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from wisesync.extensions import db
 from wisesync.psa.errors import PsaBatchExists, PsaError, PsaPermissionError, PsaUnavailable
 from wisesync.transactions import ledger
 from wisesync.transactions.mapping import describe
@@ -25,9 +27,14 @@ ADOPTED = "{what} was already in Xero as {number}: adopted, not sent again; post
 EXISTED = ("{what}: ConnectWise already had batch {identifier} and the record has left the unposted list, "
            "so it is posted.")
 MAX_ATTEMPTS = 5
+CONCURRENCY = 4  # batch calls in flight at once (ConnectWise takes them independently)
 
 
 class Poster:
+    """Posts a run's records. The ledger is written only from the run's own thread (before and
+    after each batch); the batch calls themselves go out :data:`CONCURRENCY` at a time, since
+    each record's batch is independent of the others."""
+
     def __init__(self, books, company, run_id: int):
         self.books, self.company, self.run_id = books, company, run_id
         self.stopped: tuple[str, str] | None = None  # a missing right: (explanation, fix)
@@ -35,7 +42,7 @@ class Poster:
     def post(self, entries: list, rows: dict | None = None) -> None:
         """Batch each entry (in Xero, not yet posted — or re-selected after an un-post);
         ``rows`` (``id(entry)`` → review row) carry fresh GL entry ids and the changed flag."""
-        exists = []
+        jobs = []
         for entry in entries:
             if entry is None or not entry.xero_id:
                 continue
@@ -43,63 +50,89 @@ class Poster:
             if self.stopped is not None:
                 self._failed(entry, *self.stopped)
                 continue
-            changed = row is not None and row.state == "changed"
             if row is not None and row.document is not None and row.document.gl_entry_ids:
                 entry.gl_entry_ids = ",".join(str(int(i)) for i in row.document.gl_entry_ids)
-            identifier = self._identifier(entry)
-            outcome = self._batch(entry, identifier)
+            if not entry.gl_entry_id_list:
+                self._failed(entry, f"{describe(entry.kind, entry.number or entry.psa_id)} has no GL entry ids "
+                                    "stored, so it cannot be batched.", "Sync it again: the export gives its "
+                                                                        "GL entries.")
+                continue
+            jobs.append((entry, self._identifier(entry), row is not None and row.state == "changed"))
+        exists, notes = [], []
+        for entry, identifier, changed, outcome in self._send(jobs):
             if outcome == "exists":
                 exists.append(entry)
             elif outcome == "posted":
-                self._note(entry, changed)
+                notes.append((entry, changed))
+        db.session.commit()  # the batches' answers, in one transaction (see ledger: commit=False)
+        for entry, changed in notes:
+            self._note(entry, changed)
         if exists:
             self._settle_existing(exists)
 
     def _identifier(self, entry) -> str:
+        """The identifier for this entry's batch, stored first (committed) unless it is the
+        deterministic one a retry would compute anyway."""
         def numbered(attempt: int) -> str:
             return ledger.batch_identifier(entry.kind, entry.psa_id, entry.payload_hash or "0" * 10, attempt)
 
         if entry.state != "posted":
-            return entry.psa_batch_identifier or numbered(0)
-        attempt = 1  # its batch was deleted in ConnectWise (un-posted): a fresh identifier
-        while numbered(attempt) == entry.psa_batch_identifier:
-            attempt += 1
-        return numbered(attempt)
+            identifier = entry.psa_batch_identifier or numbered(0)
+        else:  # its batch was deleted in ConnectWise (un-posted): a fresh identifier
+            attempt = 1
+            while numbered(attempt) == entry.psa_batch_identifier:
+                attempt += 1
+            identifier = numbered(attempt)
+        if identifier != numbered(0) and identifier != entry.psa_batch_identifier:
+            ledger.begin_post(entry, identifier, run_id=self.run_id)
+        return identifier
 
-    def _batch(self, entry, identifier: str) -> str:
-        ids = entry.gl_entry_id_list
-        what = describe(entry.kind, entry.number or entry.psa_id)
-        if not ids:
-            self._failed(entry, f"{what} has no GL entry ids stored, so it cannot be batched.",
-                         "Sync it again: the export gives its GL entries.")
-            return "failed"
-        ledger.begin_post(entry, identifier, run_id=self.run_id)
+    def _send(self, jobs: list):
+        """``(entry, identifier, changed, outcome)`` per job, ledger written here as each answer
+        comes back; the calls run on a small pool."""
+        if not jobs:
+            return
+        with ThreadPoolExecutor(max_workers=min(CONCURRENCY, len(jobs))) as pool:
+            futures = {pool.submit(self._call, entry.kind, identifier, entry.gl_entry_id_list): (entry, identifier,
+                                                                                                   changed)
+                       for entry, identifier, changed in jobs}
+            for future in as_completed(futures):
+                entry, identifier, changed = futures[future]
+                yield entry, identifier, changed, self._settle(entry, identifier, future.result())
+
+    def _call(self, kind: str, identifier: str, ids: list[int]):
+        """One batch, retried once with the same identifier after a dropped connection (if
+        ConnectWise took the first, it refuses the second as existing). Returns the batch or
+        the PsaError; never touches the database (it runs on a pool thread)."""
         for attempt in (1, 2):
             try:
-                batch = self.books.create_batch(identifier, ids, invoices=entry.kind != "procurement",
-                                                products=entry.kind == "procurement")
-            except PsaBatchExists:
-                return "exists"
-            except PsaPermissionError as exc:
-                self.stopped = (f"{what} is in Xero as {entry.xero_number or entry.xero_id}, but ConnectWise "
-                                f"refused its batch: {exc.explanation}", exc.fix)
-                self._failed(entry, *self.stopped)
-                return "failed"
+                return self.books.create_batch(identifier, ids, invoices=kind != "procurement",
+                                               products=kind == "procurement", read_back=False)
             except PsaUnavailable as exc:
-                if attempt == 1:  # the same identifier again: ConnectWise refuses it if it took the first
-                    continue
-                self._failed(entry, NOT_POSTED.format(what=what, number=entry.xero_number,
-                                                      explanation=exc.explanation),
-                             NOT_POSTED_FIX.format(fix=exc.fix))
-                return "failed"
+                if attempt == 2:
+                    return exc
             except PsaError as exc:
-                self._failed(entry, NOT_POSTED.format(what=what, number=entry.xero_number,
-                                                      explanation=exc.explanation),
-                             NOT_POSTED_FIX.format(fix=exc.fix))
-                return "failed"
-            ledger.record_posted(entry, identifier, _int(batch.get("id")), run_id=self.run_id)
-            return "posted"
-        return "failed"
+                return exc
+        return None  # not reached
+
+    def _settle(self, entry, identifier: str, answer) -> str:
+        what = describe(entry.kind, entry.number or entry.psa_id)
+        if isinstance(answer, PsaBatchExists):
+            if entry.psa_batch_identifier != identifier:
+                ledger.begin_post(entry, identifier, run_id=self.run_id)
+            return "exists"
+        if isinstance(answer, PsaPermissionError):
+            self.stopped = (f"{what} is in Xero as {entry.xero_number or entry.xero_id}, but ConnectWise "
+                            f"refused its batch: {answer.explanation}", answer.fix)
+            self._failed(entry, *self.stopped)
+            return "failed"
+        if isinstance(answer, PsaError):
+            self._failed(entry, NOT_POSTED.format(what=what, number=entry.xero_number, explanation=answer.explanation),
+                         NOT_POSTED_FIX.format(fix=answer.fix))
+            return "failed"
+        ledger.record_posted(entry, identifier, _int((answer or {}).get("id")), run_id=self.run_id,
+                             commit=False)
+        return "posted"
 
     def _settle_existing(self, entries: list) -> None:
         """Identifiers ConnectWise already has: posted if the record left the unposted list,
@@ -127,9 +160,11 @@ class Poster:
                                                      attempt)
                 if identifier == entry.psa_batch_identifier:
                     continue
-                outcome = self._batch(entry, identifier)
-                if outcome != "exists":
+                ledger.begin_post(entry, identifier, run_id=self.run_id)
+                answer = self._call(entry.kind, identifier, entry.gl_entry_id_list)
+                if self._settle(entry, identifier, answer) != "exists":
                     break
+        db.session.commit()
 
     def _note(self, entry, changed: bool) -> None:
         what = describe(entry.kind, entry.number or entry.psa_id)

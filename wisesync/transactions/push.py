@@ -25,6 +25,7 @@ import logging
 from dataclasses import dataclass, field
 
 from wisesync.accounting.errors import XeroError, XeroRateLimited, XeroUnavailable, XeroValidationError
+from wisesync.extensions import db
 from wisesync.transactions import ledger
 from wisesync.transactions.mapping import describe
 
@@ -187,7 +188,8 @@ class Pusher:
         adopted). Raises :class:`StopRun` when Xero takes no more calls."""
         endpoint = chunk[0].mapped.endpoint
         for p in chunk:
-            p.entry = ledger.begin_push(p.ref, run_id=self.run_id, synced_by_id=self.synced_by_id)
+            p.entry = ledger.begin_push(p.ref, run_id=self.run_id, synced_by_id=self.synced_by_id, commit=False)
+        db.session.commit()  # every member is "pushing" before the call that carries it
         key = ledger.batch_key(p.entry.idempotency_key for p in chunk)
         documents = [p.mapped.document for p in chunk]
         try:
@@ -204,16 +206,19 @@ class Pusher:
             xero_id = result.get("CreditNoteID" if endpoint == "CreditNotes" else "InvoiceID")
             if not messages and xero_id and xero_id != "00000000-0000-0000-0000-000000000000":
                 number = result.get(p.mapped.number_key) or p.row.number
-                p.entry = ledger.record_pushed(p.entry, xero_id, number, p.mapped.xero_type, run_id=self.run_id)
-                contact = result.get("Contact") or {}
-                if contact.get("ContactID"):
-                    self.link(p.mapped.counterparty_id, contact["ContactID"], contact.get("Name", ""))
+                p.entry = ledger.record_pushed(p.entry, xero_id, number, p.mapped.xero_type, run_id=self.run_id,
+                                               commit=False)
                 done.append(p)
             elif p.mapped.xero_type != "ACCPAY" and any("must be unique" in m for m in messages):
                 duplicates.append(p)
             else:
                 ledger.record_failed(p.entry, f"{p.name}: Xero refused it: {'; '.join(messages) or 'no reason given'}",
                                      fix_for(messages), run_id=self.run_id)
+        db.session.commit()  # the call's answers, in one transaction
+        for p, result in zip(chunk, results):
+            contact = result.get("Contact") or {}
+            if p in done and contact.get("ContactID"):
+                self.link(p.mapped.counterparty_id, contact["ContactID"], contact.get("Name", ""))
         return done + self._adopt_duplicates(duplicates, endpoint)
 
     def _adopt_duplicates(self, duplicates: list[Pending], endpoint: str) -> list[Pending]:
