@@ -14,6 +14,7 @@ from wisesync.auth.access import client_ip, current_actor
 from wisesync.transactions import history, services
 from wisesync.transactions.forms import SyncForm
 from wisesync.transactions.models import LEDGER_STATES
+from wisesync.web import MAX_ID
 
 bp = Blueprint("transactions", __name__)
 
@@ -103,7 +104,8 @@ def ledger():
     raw_company, state = request.args.get("company", "").strip(), request.args.get("state", "").strip()
     company_id = None
     if raw_company:
-        if not raw_company.isdigit() or len(raw_company) > 12:
+        # Ids beyond the database integer (2**31 - 1) name no company; PostgreSQL raises on them.
+        if not raw_company.isdigit() or len(raw_company) > 10 or int(raw_company) > MAX_ID:
             abort(400, description="company must be the id of a company you may sync.")
         company_id = int(raw_company)
         if company_id not in allowed:
