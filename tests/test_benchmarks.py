@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
     ("psa_fetch.py", ["--records", "1500", "--rounds", "1"], r"client peak memory growth"),
     ("pull.py", ["--products", "1200", "--companies", "60", "--agreements", "60", "--rounds", "1"],
      r"records per pass: 1,320"),
+    ("sync.py", ["--invoices", "60", "--customers", "12", "--rounds", "1"],
+     r"records synced: 5\d posted, \d+ blocked, 0 failed \(of 60 reviewed\)"),
 ])
 def test_benchmark_runs_and_prints_its_ratio(script, args, expect):
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], cwd=ROOT,

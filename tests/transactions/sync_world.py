@@ -47,6 +47,10 @@ def sync_sim(books_sim):
     """The simulator reset to its seed (batches, Xero books, faults) before and after the test."""
     requests.post(books_sim.url + "/_sim/reset", timeout=10).raise_for_status()
     books_sim.state.faults.clear()
+    from wisesync.transactions.reading import forget_catalog
+
+    for tenant in (NZ_TENANT_ID, AU_TENANT_ID):
+        forget_catalog(tenant)  # each test's organisations start from the seed
     yield books_sim
     books_sim.state.faults.clear()
     requests.post(books_sim.url + "/_sim/reset", timeout=10).raise_for_status()

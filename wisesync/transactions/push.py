@@ -212,6 +212,10 @@ class Pusher:
             elif p.mapped.xero_type != "ACCPAY" and any("must be unique" in m for m in messages):
                 duplicates.append(p)
             else:
+                if any(word in " ".join(messages).lower() for word in ("account code", "taxtype")):
+                    from wisesync.transactions.reading import forget_catalog
+
+                    forget_catalog(self.xero.tenant_id)  # the next review reads the chart again
                 ledger.record_failed(p.entry, f"{p.name}: Xero refused it: {'; '.join(messages) or 'no reason given'}",
                                      fix_for(messages), run_id=self.run_id)
         db.session.commit()  # the call's answers, in one transaction

@@ -6,6 +6,8 @@ explanation and fix), never a 500.
 """
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -137,13 +139,35 @@ class Review:
         return sum(1 for row in self.rows if not row.blocked)
 
 
-def xero_catalog(company, xero=None):
-    """What the organisation has (accounts, tax rates; items when ``with_items``), for mapping."""
+# Accounts and tax rates change rarely: a review and the sync started from it a moment later
+# read them once (per process: a separate worker process reads them again).
+CATALOG_TTL = 300.0
+_catalogs: dict[str, tuple[float, list, list]] = {}
+_catalogs_lock = threading.Lock()
+
+
+def xero_catalog(company, xero=None, *, with_items: bool = False):
+    """What the organisation has, for mapping: accounts and tax rates (reused for
+    :data:`CATALOG_TTL` seconds), and its items when ``with_items`` (always read: the run creates
+    the missing ones)."""
     from wisesync.companies.xero import xero_client_for
     from wisesync.transactions.mapping import XeroCatalog
 
     xero = xero or xero_client_for(company)
-    return XeroCatalog.from_xero(xero.accounts(), xero.tax_rates())
+    tenant = xero.tenant_id
+    with _catalogs_lock:
+        cached = _catalogs.get(tenant)
+    if cached is None or time.monotonic() - cached[0] > CATALOG_TTL:
+        cached = (time.monotonic(), xero.accounts(), xero.tax_rates())
+        with _catalogs_lock:
+            _catalogs[tenant] = cached
+    return XeroCatalog.from_xero(cached[1], cached[2], xero.items() if with_items else ())
+
+
+def forget_catalog(tenant_id: str) -> None:
+    """Read accounts and tax rates again next time (Xero refused one the cache had)."""
+    with _catalogs_lock:
+        _catalogs.pop(tenant_id, None)
 
 
 def review(company, user) -> Review:

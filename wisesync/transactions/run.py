@@ -149,9 +149,9 @@ class Sync:
         return self._summary()
 
     def _sync(self, books, xero, poster: Poster, wanted: list) -> None:
-        from wisesync.transactions.mapping import XeroCatalog
+        from wisesync.transactions.reading import xero_catalog
 
-        catalog = XeroCatalog.from_xero(xero.accounts(), xero.tax_rates(), xero.items())
+        catalog = xero_catalog(self.company, xero, with_items=True)
         pusher = Pusher(xero, self.company, self.run_id, self.synced_by_id,
                         links=ledger.contact_links(self.company.id, "connectwise"))
         billing = self._billing(books, wanted, pusher.links)
