@@ -78,9 +78,10 @@ def test_a_location_no_company_takes_is_blocked_with_the_fix(client, world):
     page = client.get(f"/sync/{world.au.id}").get_data(as_text=True)
     assert rows(page)["invoice:25"] == "blocked"
     line = row_html(page, "invoice:25")
-    assert "ConnectWise location &#39;Head Office&#39; (id 3) is not ticked on any company" in line or \
-        "ConnectWise location 'Head Office' (id 3) is not ticked on any company" in line
-    assert "ticks" in line and "PSA locations" in line
+    assert "ConnectWise location 'Head Office' (id 3) is not ticked on any company" in page
+    group = page[page.index('<details class="card" id="unmapped-1">'):]
+    assert "1 unposted record no company takes" in group and "Fix: An account administrator ticks" in group
+    assert "PSA locations" in group and "disabled" in line
     overview = client.get("/sync/").get_data(as_text=True)
     assert "1 unposted record" in overview and "no company takes" in overview
 
@@ -100,7 +101,7 @@ def test_two_companies_without_locations_make_the_rest_ambiguous(client, world):
     make_company(world.account, "First Catch All", **NZ_CODES)
     make_company(world.account, "Second Catch All", **NZ_CODES)
     page = client.get(f"/sync/{world.nz.id}").get_data(as_text=True)
-    assert "2 companies have no locations ticked" in row_html(page, "invoice:25")
+    assert rows(page)["invoice:25"] == "blocked" and "2 companies have no locations ticked" in page
 
 
 def test_after_a_sync_the_rows_are_gone_and_an_unposted_one_shows_already_in_xero(client, world, sync_sim):

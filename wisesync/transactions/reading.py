@@ -127,8 +127,21 @@ class Review:
     identity: Identity
     organisation: str = ""
     locations: str = ""
-    rows: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # this company's, then those no company takes
     problems: list = field(default_factory=list)
+
+    @property
+    def own_rows(self) -> list:
+        return [row for row in self.rows if not getattr(row, "unmapped", False)]
+
+    @property
+    def unmapped_groups(self) -> list[tuple[str, str, list]]:
+        """Rows no company takes, by location: ``[(reason, fix, rows)]`` (said once per group)."""
+        groups: dict[tuple[str, str], list] = {}
+        for row in self.rows:
+            if getattr(row, "unmapped", False):
+                groups.setdefault((row.reason, row.fix), []).append(row)
+        return [(reason, fix, rows) for (reason, fix), rows in groups.items()]
 
     @property
     def totals(self) -> dict:
@@ -207,6 +220,8 @@ def review(company, user) -> Review:
             result.problems.append(Problem(f"Could not export the records' lines from ConnectWise: "
                                            f"{exc.explanation}", exc.fix))
     rv.apply_ledger(company, mine)
+    for row in unmapped:
+        row.unmapped = True
     result.rows = sorted(mine, key=_order) + sorted(unmapped, key=_order)
     return result
 

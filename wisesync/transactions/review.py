@@ -53,6 +53,7 @@ class Row:
     entry: object = None  # LedgerEntry when there is one
     document: object = None  # mapping's Mapped (its Xero document), None when blocked
     payload_hash: str = ""
+    unmapped: bool = False  # its location goes to no company
 
     @property
     def key(self) -> str:
