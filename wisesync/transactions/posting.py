@@ -38,11 +38,15 @@ class Poster:
     def __init__(self, books, company, run_id: int):
         self.books, self.company, self.run_id = books, company, run_id
         self.stopped: tuple[str, str] | None = None  # a missing right: (explanation, fix)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict = {}  # future → (entry, identifier, changed)
+        self._exists: list = []
 
-    def post(self, entries: list, rows: dict | None = None) -> None:
+    def post(self, entries: list, rows: dict | None = None, *, wait: bool = True) -> None:
         """Batch each entry (in Xero, not yet posted — or re-selected after an un-post);
-        ``rows`` (``id(entry)`` → review row) carry fresh GL entry ids and the changed flag."""
-        jobs = []
+        ``rows`` (``id(entry)`` → review row) carry fresh GL entry ids and the changed flag.
+        ``wait=False`` returns once the calls are sent: the run pushes the next documents to
+        Xero meanwhile and :meth:`collect` records the answers (:meth:`close` waits for all)."""
         for entry in entries:
             if entry is None or not entry.xero_id:
                 continue
@@ -57,18 +61,45 @@ class Poster:
                                     "stored, so it cannot be batched.", "Sync it again: the export gives its "
                                                                         "GL entries.")
                 continue
-            jobs.append((entry, self._identifier(entry), row is not None and row.state == "changed"))
-        exists, notes = [], []
-        for entry, identifier, changed, outcome in self._send(jobs):
+            identifier = self._identifier(entry)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix=f"post-{self.run_id}")
+            future = self._pool.submit(self._call, entry.kind, identifier, entry.gl_entry_id_list)
+            self._pending[future] = (entry, identifier, row is not None and row.state == "changed")
+        if wait:
+            self.close()
+
+    def collect(self, *, block: bool = False) -> None:
+        """Record the answers that came back (all of them when ``block``), in one transaction."""
+        if not self._pending:
+            return
+        if block:
+            done = list(as_completed(self._pending))
+        else:
+            done = [f for f in self._pending if f.done()]
+        notes = []
+        for future in done:
+            entry, identifier, changed = self._pending.pop(future)
+            outcome = self._settle(entry, identifier, future.result())
             if outcome == "exists":
-                exists.append(entry)
+                self._exists.append(entry)
             elif outcome == "posted":
                 notes.append((entry, changed))
         db.session.commit()  # the batches' answers, in one transaction (see ledger: commit=False)
         for entry, changed in notes:
             self._note(entry, changed)
-        if exists:
+
+    def close(self) -> None:
+        """Wait for every batch sent, record the answers, settle refused-as-existing ones."""
+        self.collect(block=True)
+        if self._exists:
+            exists, self._exists = self._exists, []
             self._settle_existing(exists)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _identifier(self, entry) -> str:
         """The identifier for this entry's batch, stored first (committed) unless it is the
@@ -86,19 +117,6 @@ class Poster:
         if identifier != numbered(0) and identifier != entry.psa_batch_identifier:
             ledger.begin_post(entry, identifier, run_id=self.run_id)
         return identifier
-
-    def _send(self, jobs: list):
-        """``(entry, identifier, changed, outcome)`` per job, ledger written here as each answer
-        comes back; the calls run on a small pool."""
-        if not jobs:
-            return
-        with ThreadPoolExecutor(max_workers=min(CONCURRENCY, len(jobs))) as pool:
-            futures = {pool.submit(self._call, entry.kind, identifier, entry.gl_entry_id_list): (entry, identifier,
-                                                                                                   changed)
-                       for entry, identifier, changed in jobs}
-            for future in as_completed(futures):
-                entry, identifier, changed = futures[future]
-                yield entry, identifier, changed, self._settle(entry, identifier, future.result())
 
     def _call(self, kind: str, identifier: str, ids: list[int]):
         """One batch, retried once with the same identifier after a dropped connection (if

@@ -90,16 +90,16 @@ class Pusher:
 
     # -- items -------------------------------------------------------------------------------
     def ensure_items(self, pending: list[Pending]) -> None:
-        """Create the items the documents name and the organisation lacks (one list call, then
-        one PUT per 50); an item Xero refuses blocks the records that use it."""
+        """Create the items the documents name and the organisation lacks (the mapping lists
+        them against the catalog the run read; one PUT per 50); an item Xero refuses blocks the
+        records that use it."""
         wanted: dict[str, dict] = {}
         for p in pending:
             for item in p.mapped.items:
                 wanted.setdefault(item["Code"].lower(), item)
         if not wanted:
             return
-        have = {str(i.get("Code", "")).lower() for i in self.xero.items()}
-        missing = [item for code, item in wanted.items() if code not in have]
+        missing = list(wanted.values())
         refused: dict[str, str] = {}
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start:start + CHUNK]

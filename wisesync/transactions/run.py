@@ -136,16 +136,21 @@ class Sync:
         wanted, leftovers = self._choose(rows, entries)
         self._set_total(len(wanted) + len(leftovers))
         poster = Poster(books, self.company, self.run_id)
-        poster.post([entries[(r.kind, r.psa_id)] for r in leftovers])
-        if not wanted:
-            return self._summary()
         try:
-            self._sync(books, self.xero(), poster, wanted)
-        except (StopRun, XeroError, PsaError) as exc:
-            self._waiting(wanted, exc)
-            if isinstance(exc, XeroError) and _stops(exc):
-                raise StopRun(exc.explanation, exc.fix) from exc
-            raise
+            poster.post([entries[(r.kind, r.psa_id)] for r in leftovers])
+            if wanted:
+                try:
+                    self._sync(books, self.xero(), poster, wanted)
+                except (StopRun, XeroError, PsaError) as exc:
+                    db.session.rollback()
+                    poster.close()  # the batches already sent are recorded before the run stops
+                    self._waiting(wanted, exc)
+                    if isinstance(exc, XeroError) and _stops(exc):
+                        raise StopRun(exc.explanation, exc.fix) from exc
+                    raise
+            poster.close()
+        finally:
+            poster.shutdown()
         return self._summary()
 
     def _sync(self, books, xero, poster: Poster, wanted: list) -> None:
@@ -227,12 +232,13 @@ class Sync:
         for group in groups:
             for start in range(0, len(group), CHUNK):
                 done = pusher.push(group[start:start + CHUNK])
-                poster.post([p.entry for p in done])
+                # Batched in ConnectWise while the next call goes to Xero; answers recorded as they come.
+                poster.post([p.entry for p in done], wait=False)
+                poster.collect()
                 heartbeat(self.run_id)
 
     def _waiting(self, rows: list, exc: Exception) -> None:
         """The run stopped: every selected record it had not reached says so (and waits)."""
-        db.session.rollback()
         reached = {(r.kind, r.psa_id) for r in ledger.run_records(self.run_id)}
         reason = getattr(exc, "explanation", str(exc))
         for row in rows:
