@@ -23,13 +23,20 @@ RIGHTS = {  # entity -> what to tick, in the words of Autotask's security level 
     "BillingItems": _LEVEL + "under Contracts > Billing allow Approve and Post "
                              "(billing items are the approved charges).",
 }
+USERNAME_FIX = ("Check the API username: it is the API user's full username (Username (Key)), like "
+                "api-user@yourcompany.example, copied from the API user in Autotask, not a person's "
+                "login name. Autotask answers an unknown username with an error, not a refused login.")
+INTEGRATION_CODE_FIX = ("Use the API tracking identifier of the API user: in Autotask open Admin > "
+                        "Resources (Users) > the API user > Security > API Tracking Identifier and copy it "
+                        "into Integration code.")
 LOGIN_FIX = ("Check the API username and secret (copy them again from the API user in Autotask). "
              "The user must be an active API user whose security level is 'API User (API-only)' "
              "with the Web Services API login allowed.")
 
 
 def error_messages(response) -> list[str]:
-    """The texts of an ``{"errors": [...]}`` body (strings or ``{"message": ...}`` objects)."""
+    """The texts of an ``{"errors": [...]}`` body (strings or ``{"message": ...}`` objects), or
+    of ASP.NET's ``{"Message": ...}`` (Autotask's 405 "does not support http method 'GET'")."""
     if "json" not in (response.headers.get("Content-Type") or ""):
         return []
     try:
@@ -38,7 +45,8 @@ def error_messages(response) -> list[str]:
         return []
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list):
-        return []
+        message = body.get("Message") if isinstance(body, dict) else None
+        return [str(message)[:500]] if message else []
     texts = []
     for item in errors:
         text = item.get("message") if isinstance(item, dict) else item
@@ -55,11 +63,8 @@ def auth_error(username: str, psa_message: str | None = None) -> PsaAuthError:
 def zone_error(username: str, status: int, said: str) -> PsaError:
     if status in (404, 500, 400) or "zone" in said.lower():
         return PsaNotFound(
-            f"Autotask could not find a zone for the username {username}"
-            + (f" (Autotask said: {said})." if said else "."),
-            "Check the API username: it is the API user's full username, like "
-            "api-user@yourcompany.example, not a person's login name.",
-            status=status, psa_message=said or None)
+            f"Autotask could not find a zone for the username {username}, so it does not know "
+            "that username.", USERNAME_FIX, status=status, psa_message=said or None)
     return PsaUnavailable(f"Autotask's zone lookup answered HTTP {status}.",
                           "Try again in a few minutes; if it persists, set the zone URL by hand.",
                           status=status, psa_message=said or None)
@@ -78,9 +83,11 @@ def error_for_body(status: int, messages: list[str], entity: str, username: str,
     if "integrationcode" in low or "integration code" in low or "tracking identifier" in low:
         return PsaAuthError(
             f"Autotask did not accept the integration code {integration_code!r}.",
-            "Use the API tracking identifier of the API user: in Autotask open Admin > "
-            "Resources (Users) > the API user > Security > API Tracking Identifier and copy it "
-            "into Integration code.", **kw)
+            INTEGRATION_CODE_FIX, **kw)
+    if status >= 500 and ("could not be found" in low and "user" in low
+                          or "zone information could not be determined" in low):
+        # Autotask answers an unknown username with a 500 and an errors[] body, not a 401.
+        return PsaAuthError(f"Autotask does not know the API username {username}.", USERNAME_FIX, **kw)
     if status == 401:
         return auth_error(username, said or None)
     if "zone" in low or status == 404:
@@ -95,8 +102,10 @@ def error_for_body(status: int, messages: list[str], entity: str, username: str,
                               "Wait for the hourly limit to reset; other integrations share it.",
                               **kw)
     if status == 405:
-        return PsaBadResponse("Autotask does not accept this kind of request here (HTTP 405).",
-                              "Try again; if it persists, report it.", **kw)
+        return PsaBadResponse("Autotask does not accept this kind of request here (HTTP 405)"
+                              + (f": {said}" if said else "."),
+                              "Nothing was changed in Autotask. Report it to Wise-Sync support with "
+                              "Autotask's message below.", **kw)
     if status >= 500 and not messages:
         return PsaUnavailable(f"Autotask kept failing (HTTP {status}).",
                               "Try again in a few minutes; check status.autotask.net.", **kw)

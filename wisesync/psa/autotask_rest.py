@@ -153,12 +153,9 @@ class AutotaskRestClient:
             # The next page URL carries our credentials with it: never to another host.
             raise PsaBadResponse(f"Autotask sent a next-page address on another host ({urlsplit(url).netloc}).",
                                  "Check the zone URL; Wise-Sync will not send credentials elsewhere.")
-        try:
-            return self._call("GET", url, entity)
-        except PsaError as exc:
-            if exc.status != 405:
-                raise
-        return self._call("POST", url, entity, json=body)  # zones that only accept POST here
+        # Autotask takes the next page only as a POST with the query's body again; a GET is a
+        # 405 "does not support http method 'GET'" (WYRE-AI/autotask-mcp PR #170).
+        return self._call("POST", url, entity, json=body)
 
     def count(self, entity: str, filters=None) -> int:
         body = {"filter": list(filters or ALL_RECORDS)}
@@ -262,7 +259,7 @@ def _normalise_zone(url: str) -> str:
 
 
 def _failed(name: str, exc: PsaError) -> Check:
-    return Check(name, False, exc.explanation, exc.fix)
+    return Check.from_error(name, exc)
 
 
 def _skipped(name: str, why: str) -> Check:

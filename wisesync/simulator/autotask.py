@@ -2,9 +2,21 @@
 
 Served under ``/atservicesrest/v1.0/`` in any letter case (Autotask's own URLs mix
 ``ATServicesRest``/``atservicesrest`` and ``V1.0``/``v1.0``). Like the real API it checks the
-``UserName``/``Secret``/``ApiIntegrationCode`` headers on every call but the zone lookup,
-answers 401 with a text body for bad credentials, and reports most other problems as HTTP 500
-with ``{"errors": [...]}``. The zone lookup answers this simulator's own URL as the zone.
+``UserName``/``Secret``/``ApiIntegrationCode`` headers on every call but the zone lookup and
+reports most problems as HTTP 500 with ``{"errors": [...]}``, as the real API does (apigrate's
+autotask-restapi maintainer, issue #19: an invalid username is a 500, not a 401; a valid username
+with a wrong secret a 401; valid credentials with a wrong integration code a 500). The 401 has a
+text body, as IIS sends it. The zone lookup answers this simulator's own URL as the zone.
+
+``nextPageUrl`` (``…/{entity}/query/next?paging=…``) only takes a POST with the query's body; a
+GET is a 405 ``{"Message": "The requested resource does not support http method 'GET'."}``
+(WYRE-AI/autotask-mcp PR #170, reproduced on a live tenant; the same body for a GET on an
+entity's root in Anteris-Dev/autotask-client issue #12).
+
+Wording: "Zone information could not be determined" (unknown user at the zone lookup) and
+"IntegrationCode is invalid." are the strings py-autotask's client matches in ``errors``; the
+second is also the SOAP API's wording (python-atws issue #64). What a REST call with an unknown
+username says is UNVERIFIED (no public source quotes it): the simulator says the user was not found.
 """
 from __future__ import annotations
 
@@ -22,6 +34,10 @@ from wisesync.simulator.faults import denied_rights, dropped_response, find, req
 
 THRESHOLD = 10_000
 PERMISSION_ERROR = "User does not have the adequate permissions to query this entity."
+ZONE_UNKNOWN = "Zone information could not be determined"
+INTEGRATION_CODE_ERROR = "IntegrationCode is invalid."
+UNKNOWN_USER = "The user could not be found."  # wording UNVERIFIED
+GET_NOT_ALLOWED = "The requested resource does not support http method 'GET'."
 _ENTITIES = {name.lower(): name for name in at_data.ENTITIES}
 _FIELDS = {name: set(at_data.record(name, 0, 1)) for name in at_data.ENTITIES}
 _USERS = {demo.AT_API_USERNAME.lower(): demo.AT_API_SECRET,
@@ -128,6 +144,8 @@ def _route(state, stats, parts, faults):
     if tail == ["query"]:
         return _query(state, entity, _query_model())
     if tail == ["query", "next"]:
+        if request.method != "POST":
+            return _json({"Message": GET_NOT_ALLOWED}, status=405)
         return _next(state, entity)
     if tail == ["query", "count"]:
         query = _query_model()
@@ -145,7 +163,7 @@ def _zone():
     user = (request.args.get("user") or "").lower()
     if user not in _USERS:
         # Autotask answers an unknown user with a 500 and an errors list, not a 404.
-        return _errors("Zone information could not be determined")
+        return _errors(ZONE_UNKNOWN)
     host = request.host_url
     return _json({"zoneName": demo.AT_ZONE_NAME, "url": f"{host}ATServicesRest/", "webUrl": host,
                   "ci": 99})
@@ -155,11 +173,13 @@ def _refuse(faults):
     """401 for bad credentials (a plain body, as IIS sends it), 429 when the threshold is hit."""
     user = (request.headers.get("UserName") or "").lower()
     secret = request.headers.get("Secret") or ""
+    if user not in _USERS and not find(faults, "auth"):
+        return _errors(UNKNOWN_USER)  # Autotask: an unknown username is a 500, not a 401
     if find(faults, "auth") or not secret or _USERS.get(user) != secret:
         return Response("401 - Unauthorized: Access is denied due to invalid credentials.",
                         status=401, content_type="text/html")
     if request.headers.get("ApiIntegrationCode") != demo.AT_INTEGRATION_CODE:
-        return _errors("IntegrationCode is invalid.")
+        return _errors(INTEGRATION_CODE_ERROR)
     limited = find(faults, "429")
     if limited:
         response = _errors("API request threshold exceeded: the 10000 requests per hour limit "
@@ -224,6 +244,11 @@ def _next(state, entity):
     start = at_data.index_of(entity, next_id, state.records)
     if start is None:
         return _errors("The paging information is not valid.")
+    body = _query_model()  # the POST carries the query's body again
+    if isinstance(body, Response):
+        return body
+    if body.get("filter") is not None:
+        search["filter"] = body["filter"]
     search["maxRecords"] = paging.get("pageSize", search.get("maxRecords"))
     return _query(state, entity, search, start, previous)
 
