@@ -103,8 +103,12 @@ class GuardedTransport(zeep.Transport):
         for attempt in range(policy.max_retries + 1):
             response = self.http.request("POST", address, data=message, headers=headers, retry_5xx=False)
             status = response.status_code
-            if status < 400 or b"Envelope" in response.content[:2048]:
+            if b"Envelope" in response.content[:2048]:
                 return response  # zeep reads the answer or the SOAP fault
+            if status < 400 and "html" in (response.headers.get("Content-Type") or "").lower():
+                raise _not_soap(address, status)  # a web page (a login page after a redirect)
+            if status < 400:
+                return response
             if status < 500:
                 raise _not_soap(address, status)
             # 502/504 were already retried by GuardedHttp; do not multiply the attempts.
@@ -132,11 +136,20 @@ class GuardedTransport(zeep.Transport):
 def _not_soap(address: str, status: int) -> PsaError:
     parts = urlsplit(address)
     if status == 404:
-        return PsaNotFound(f"{parts.hostname} has no ConnectWise SOAP service at {parts.path}.",
-                           "Check the ConnectWise site in Integration Settings.", status=status)
-    return PsaBadResponse(f"{parts.hostname} answered HTTP {status} with a web page instead of SOAP.",
-                          "Check the ConnectWise site in Integration Settings points at ConnectWise "
-                          "itself, not a proxy or login page.", status=status)
+        error = PsaNotFound(f"{parts.hostname} has no ConnectWise SOAP service at {parts.path}.",
+                            "Check the ConnectWise site in Integration Settings.", status=status)
+    else:
+        error = PsaBadResponse(f"{parts.hostname} answered HTTP {status} with a web page instead of SOAP.",
+                               "Check the ConnectWise site in Integration Settings points at ConnectWise "
+                               "itself, not a proxy or login page.", status=status)
+    error.soap_absent = True
+    return error
+
+
+def soap_absent(error: BaseException | None) -> bool:
+    """The host answered, but not with a SOAP service there: ConnectWise retired its SOAP APIs,
+    so a current tenant answers 404 or a web page. (A refused login or a SOAP fault is not this.)"""
+    return bool(getattr(error, "soap_absent", False))
 
 
 def soap11_binding(document: Document):
@@ -164,6 +177,7 @@ class ConnectWiseSoapClient:
         self.http = GuardedHttp(session, policy, service=SERVICE)
         self.transport = GuardedTransport(self.http)
         self._services: dict[tuple[str, str], object] = {}
+        self.last_error: PsaError | None = None  # why the last test_connection failed, if it did
 
     def __repr__(self) -> str:
         return f"<ConnectWiseSoapClient site={self.site!r} company={self.company_id!r} member={self.member_id!r}>"
@@ -248,11 +262,12 @@ class ConnectWiseSoapClient:
         not_tried = "Not tried, because the check above failed."
 
         def report(failed_at: int, error: PsaError | None = None) -> ConnectionReport:
+            self.last_error = error
             passed = [f"{host} answered.", f"Logged in as member {self.member_id} of company "
                       f"{self.company_id}.", "GetUnpostedInvoices answered."]
             checks = [Check(names[i], True, passed[i]) for i in range(failed_at)]
             if error is not None:
-                checks.append(Check(names[failed_at], False, error.explanation, error.fix))
+                checks.append(Check.from_error(names[failed_at], error))
                 checks += [Check(name, False, not_tried) for name in names[failed_at + 1:]]
             return ConnectionReport(checks)
 
@@ -264,6 +279,7 @@ class ConnectWiseSoapClient:
         try:
             self._credentials()
         except PsaConfigError as exc:
+            self.last_error = exc
             return ConnectionReport([
                 Check(names[0], False, "Not tried: the settings are incomplete, so Wise-Sync did "
                                        "not contact ConnectWise.", ""),

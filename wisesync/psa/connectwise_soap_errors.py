@@ -103,8 +103,10 @@ def mapped(operation: str, member_id: str, password: str, address: str):
                 "Try again; if it persists, check the site address points at ConnectWise itself "
                 "(not a proxy or login page).", status=status) from None
         if status == 404:
-            raise PsaNotFound(f"{host} has no ConnectWise SOAP service at {urlsplit(address).path}.",
-                              "Check the ConnectWise site in Integration Settings.", status=status) from None
+            error = PsaNotFound(f"{host} has no ConnectWise SOAP service at {urlsplit(address).path}.",
+                                "Check the ConnectWise site in Integration Settings.", status=status)
+            error.soap_absent = True  # see connectwise_soap.soap_absent
+            raise error from None
         if status in (401, 403):
             raise login_failed(member_id) from None
         raise PsaUnavailable(

@@ -34,6 +34,7 @@ class ConnectionReport:
     """All checks of one connectivity test; connected only when every check passed."""
 
     checks: list[Check] = field(default_factory=list)
+    via: str = ""  # how it connected when that is not the usual way, e.g. "REST, as jsmith"
 
     @property
     def connected(self) -> bool:
@@ -41,14 +42,17 @@ class ConnectionReport:
 
     @property
     def status_word(self) -> str:
-        return "Connected" if self.connected else "Not connected"
+        if not self.connected:
+            return "Not connected"
+        return f"Connected ({self.via})" if self.via else "Connected"
 
     @property
     def failed(self) -> list[Check]:
         return [check for check in self.checks if not check.ok]
 
     def as_dict(self) -> dict:
-        return {"connected": self.connected, "checks": [asdict(check) for check in self.checks]}
+        data = {"connected": self.connected, "checks": [asdict(check) for check in self.checks]}
+        return {**data, "via": self.via} if self.via else data
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "ConnectionReport":
@@ -57,4 +61,4 @@ class ConnectionReport:
             checks.append(Check(name=str(item.get("name", "")), ok=bool(item.get("ok")),
                                 detail=str(item.get("detail") or ""), fix=str(item.get("fix") or ""),
                                 psa_said=str(item.get("psa_said") or "")))
-        return cls(checks=checks)
+        return cls(checks=checks, via=str((data or {}).get("via") or ""))

@@ -90,6 +90,12 @@ def register(app, state) -> None:
 
 def _answer(state, service: SoapService) -> Response:
     faults = request_faults(state.faults, "cw-soap", request)
+    absent = find(faults, "absent")
+    if absent:  # a tenant without the SOAP service (ConnectWise retired its SOAP APIs)
+        if absent.code == "login":
+            return Response("<html><body><form>Sign in to ConnectWise</form></body></html>", content_type="text/html")
+        return Response("<html><body><h1>404 - File or directory not found.</h1></body></html>",
+                        status=404, content_type="text/html")
     slow = find(faults, "slow")
     if slow:
         time.sleep(slow.seconds)

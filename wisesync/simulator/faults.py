@@ -8,7 +8,8 @@ Two ways to ask:
 
 Kinds: ``auth`` (credentials rejected; ``code`` picks a variant where the PSA has several), ``deny`` (a security-role right missing; ``right``),
 ``429`` (with ``retry_after``), ``500``, ``slow`` (``seconds``), ``malformed`` (bad JSON/XML),
-``drop`` (connection closed mid-body). Targets: ``cw-rest``, ``cw-soap``, ``at``, ``xero``
+``drop`` (connection closed mid-body), ``absent`` (SOAP only: the service is not there, as on
+a tenant since ConnectWise retired SOAP — a 404 page, or with ``code=login`` a sign-in page). Targets: ``cw-rest``, ``cw-soap``, ``at``, ``xero``
 (identity, connections and accounting API; ``auth`` there is a 401 or, at the token endpoint,
 ``invalid_grant``), ``any``.
 ``after`` lets that many matching requests through first (a fault mid-pull); ``count`` expires
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 from flask import Response
 
-KINDS = {"auth", "deny", "429", "500", "slow", "malformed", "drop"}
+KINDS = {"auth", "deny", "429", "500", "slow", "malformed", "drop", "absent"}
 TARGETS = {"cw-rest", "cw-soap", "at", "xero", "any"}
 
 
