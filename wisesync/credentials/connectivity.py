@@ -31,7 +31,6 @@ from wisesync.psa.report import Check, ConnectionReport
 # The fixes name Wise-Sync's own fields, never the PSA's "Username is a required field.".
 MEMBER_FIX = ("Enter the Member ID and member password in the ConnectWise Member section above, "
               "save, then test again.")
-                       "save, then test again.")
 API_KEYS_FIX = ("Enter the API public key and API private key in the ConnectWise API Member section "
                 "above, save, then test again.")
 AUTOTASK_FIX = ("Enter the Autotask username and password in the Autotask user account section "
