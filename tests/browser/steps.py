@@ -56,3 +56,34 @@ def add_user(page, url: str, first: str = "Sam", last: str = "Sync", email: str 
     page.click("button:has-text('Create user')")
     page.wait_for_url("**/users/*")
     return page.url.split("#")[0]
+
+
+def add_company_taking(page, url: str, name: str, locations=("1", "3")) -> None:
+    """A company taking these ConnectWise billing locations (a pull must have stored them)."""
+    page.goto(url + "/companies/new")
+    page.fill("#name", name)
+    page.fill("#sales_tax_code", "OUTPUT2")
+    page.fill("#purchase_tax_code", "INPUT2")
+    for location in locations:
+        page.check(f"input[name=psa_locations][value='{location}']")
+    page.click("main button:has-text('Add company')")
+    page.wait_for_url("**/companies/")
+
+
+def connect_xero(page, url: str, sim_url: str, company: str, organisation: str = "Wisesim NZ Ltd") -> None:
+    """Connect Xero on the company's page through the simulator's consent page, then save the
+    organisation's exempt tax codes; ends on the company's page."""
+    import re
+
+    page.goto(url + "/companies/")
+    page.click(f"table a:has-text('{company}')")
+    page.wait_for_url(re.compile(r".*/companies/\d+$"))
+    page.click("#xero button:has-text('Connect Xero')")
+    page.wait_for_url(sim_url + "/xero/identity/connect/authorize**")
+    page.check(f"text={organisation}")
+    page.click("button:has-text('Allow access')")
+    page.wait_for_url(re.compile(r".*/companies/\d+$"))
+    page.select_option("#sales_exempt_tax_code", "EXEMPTOUTPUT")
+    page.select_option("#purchase_exempt_tax_code", "EXEMPTINPUT")
+    page.click("main button:has-text('Save company')")
+    page.wait_for_url(re.compile(r".*/companies/\d+$"))

@@ -30,6 +30,7 @@ REDIRECT_FOR_ALL = row(302, 302, 302, 302, 302)
 
 MATRIX = {
     ("auth.home", "GET"): LOGGED_IN_PAGE,
+    ("auth.home_unposted", "GET"): LOGGED_IN_PAGE,
     ("qlink.open_account", "GET"): NOT_FOUND_FOR_ALL,
     ("security.account", "GET"): ADMIN_PAGE_SENSITIVE,
     ("security.account", "POST"): row(302, 403, 303, 400, 400),

@@ -1,13 +1,13 @@
 """First-run setup, login, logout, the home page, the own profile and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import text
 
 from wisesync.auth import services
+from wisesync.auth.home import home_for, unposted_counts
 from wisesync.auth.access import client_ip, current_actor, safe_next
-from wisesync.companies.services import syncable_companies
 from wisesync.auth.forms import LoginForm, OwnPasswordForm, SetupForm
 from wisesync.extensions import db
 from wisesync.forms_common import add_field_error, form_status
@@ -28,7 +28,15 @@ def home():
         return redirect(url_for("auth.setup"))
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("auth/home.html", companies=syncable_companies(current_user))
+    return render_template("auth/home.html", home=home_for(current_actor()))
+
+
+@bp.get("/home/unposted")
+@login_required
+def home_unposted():
+    """The home page's unposted counts per company (JSON), read from ConnectWise after the page
+    is shown; ``?fresh=1`` counts again instead of reusing the last couple of minutes' counts."""
+    return jsonify(unposted_counts(current_actor(), fresh=request.args.get("fresh") == "1"))
 
 
 @bp.route("/setup", methods=["GET", "POST"])
