@@ -90,3 +90,30 @@ def test_failed_logins_and_resets_reach_the_audit(client, login, mailbox):
 def test_menu_links_audit_for_admins(client, login):
     login(make_admin(make_account()))
     assert 'href="/audit"' in client.get("/profile").get_data(as_text=True)
+
+
+def test_requiring_2fa_without_a_mail_server_is_refused_with_the_reason(app, client, login):
+    app.config["MAIL_SERVER"] = ""
+    account = make_account()
+    login(make_admin(account))
+    assert "no mail server is configured" in client.get("/account").get_data(as_text=True)
+    r = client.post("/account", data={"name": "Acme MSP Ltd", "two_factor": "required"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "Two-factor login cannot be required yet: no mail server is configured" in page
+    assert "MAIL_SERVER" in page
+    acct = db.session.get(Account, account.id)
+    assert (acct.name, acct.two_factor) == ("Acme MSP", "off")  # nothing half-saved
+
+
+def test_2fa_already_required_can_still_be_switched_off_without_mail(app, client, login):
+    app.config["MAIL_SERVER"] = ""
+    account = make_account()
+    admin = make_admin(account)
+    login(admin)
+    account.two_factor = "required"  # set while mail was configured
+    db.session.commit()
+    assert "login codes reach only the portal's log" in client.get("/account").get_data(as_text=True)
+    assert client.post("/account", data={"name": "Acme MSP", "two_factor": "required"}).status_code == 302
+    assert client.post("/account", data={"name": "Acme MSP", "two_factor": "off"}).status_code == 302
+    assert db.session.get(Account, account.id).two_factor == "off"

@@ -49,6 +49,11 @@ def build_message(to: str, subject: str, body: str, sender: str) -> EmailMessage
     return message
 
 
+def mail_configured() -> bool:
+    """Whether mail leaves this portal (``MAIL_SERVER`` is set); otherwise it only reaches the log."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send one plain-text mail. Never raises: a failed delivery is logged (without the body)."""
     config = current_app.config

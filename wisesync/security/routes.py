@@ -17,6 +17,7 @@ from wisesync.forms_common import add_field_error, form_status
 from wisesync.security import services, two_factor
 from wisesync.security.forms import AccountForm, ResetPasswordForm, ResetRequestForm, VerifyForm
 from wisesync.security.limits import apply_limits
+from wisesync.security.mail import mail_configured
 from wisesync.service_errors import FieldError
 from wisesync.urls import external_url
 
@@ -148,13 +149,14 @@ def account():
     if form.validate_on_submit():
         try:
             services.update_account(acct, name=form.name.data, two_factor=form.two_factor.data,
-                                    actor=current_user, ip=client_ip())
+                                    actor=current_user, ip=client_ip(), mail_configured=mail_configured())
         except FieldError as exc:
             add_field_error(form, exc)
         else:
             flash("Account settings saved.", "success")
             return redirect(url_for("security.account"))
-    return render_template("security/account.html", form=form, account=acct), form_status(form)
+    return (render_template("security/account.html", form=form, account=acct, mail_configured=mail_configured(),
+                            no_mail=services.NO_MAIL_FOR_2FA), form_status(form))
 
 
 @bp.get("/audit")

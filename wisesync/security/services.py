@@ -135,10 +135,23 @@ def reset_password(token: str, password: str, *, ip: str) -> tuple[User, bool]:
 
 # ---------------------------------------------------------------- account settings
 
-def update_account(account: Account, *, name: str, two_factor: str, actor: User, ip: str) -> None:
-    """Rename the account and/or switch 2FA; one audit row lists what changed."""
+NO_MAIL_FOR_2FA = ("Two-factor login cannot be required yet: no mail server is configured, so the "
+                   "login codes would only reach the portal's log and nobody could log in. Set "
+                   "MAIL_SERVER (and MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS) in the "
+                   "portal's environment, restart it, then require two-factor login.")
+
+
+def update_account(account: Account, *, name: str, two_factor: str, actor: User, ip: str,
+                   mail_configured: bool) -> None:
+    """Rename the account and/or switch 2FA; one audit row lists what changed.
+
+    Requiring 2FA is refused (:class:`FieldError`) while ``mail_configured`` is False: every
+    password login would wait for a code that never arrives. Switching it off always works.
+    """
     if two_factor not in TWO_FACTOR_MODES:
         raise FieldError("two_factor", "Choose Off or Required.")
+    if two_factor == "required" and account.two_factor != "required" and not mail_configured:
+        raise FieldError("two_factor", NO_MAIL_FOR_2FA)
     changes = []
     name = name.strip()
     if name != account.name:
