@@ -61,9 +61,10 @@ def test_migrations_match_the_models(app):
     from alembic.migration import MigrationContext
 
     from wisesync.extensions import db
+    from wisesync.psadata.search import include_name
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
 

@@ -44,7 +44,9 @@ def register_extensions(app: Flask) -> None:
     from wisesync.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from wisesync.psadata.search import include_name
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_name=include_name)
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)

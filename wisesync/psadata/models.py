@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wisesync.extensions import db
@@ -31,7 +31,8 @@ class PsaCustomer(_Pulled, db.Model):
     """A ConnectWise company or Autotask company (the MSP's customer)."""
 
     __tablename__ = "psa_customers"
-    __table_args__ = (UniqueConstraint("account_id", "psa_id", name="uq_psa_customers_account_psa_id"),)
+    __table_args__ = (UniqueConstraint("account_id", "psa_id", name="uq_psa_customers_account_psa_id"),
+                      Index("ix_psa_customers_list", "account_id", "active", "name", "id"))  # list order
 
     identifier: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[str] = mapped_column(String(60), default="")
@@ -44,7 +45,8 @@ class PsaAgreement(_Pulled, db.Model):
     """A ConnectWise agreement or Autotask contract."""
 
     __tablename__ = "psa_agreements"
-    __table_args__ = (UniqueConstraint("account_id", "psa_id", name="uq_psa_agreements_account_psa_id"),)
+    __table_args__ = (UniqueConstraint("account_id", "psa_id", name="uq_psa_agreements_account_psa_id"),
+                      Index("ix_psa_agreements_list", "account_id", "active", "name", "id"))  # list order
 
     customer_psa_id: Mapped[int | None] = mapped_column(BigInteger)
     customer_name: Mapped[str] = mapped_column(String(255), default="")
@@ -60,7 +62,9 @@ class PsaProduct(_Pulled, db.Model):
     numbers products and services separately, so the key includes the kind."""
 
     __tablename__ = "psa_products"
-    __table_args__ = (UniqueConstraint("account_id", "kind", "psa_id", name="uq_psa_products_account_kind_psa_id"),)
+    __table_args__ = (UniqueConstraint("account_id", "kind", "psa_id", name="uq_psa_products_account_kind_psa_id"),
+                      Index("ix_psa_products_list", "account_id", "active", "name", "id"),  # list orders
+                      Index("ix_psa_products_price", "account_id", "active", "price", "id"))
 
     kind: Mapped[str] = mapped_column(String(20))
     identifier: Mapped[str] = mapped_column(String(120), default="")

@@ -13,26 +13,33 @@ def register(app) -> None:
     app.register_blueprint(bp, url_prefix="/psa")
 
 
-def _args() -> tuple[str, int]:
-    return request.args.get("q", "").strip()[:100], request.args.get("page", 1, type=int) or 1
+def _list(template: str, lister):
+    """A keyset page (``after``/``before`` a row's key, or ``last``), with search and sort. A
+    damaged page link shows the first page with a 400 and says so."""
+    q = request.args.get("q", "").strip()[:100]
+    at = services.Position(after=request.args.get("after", "")[:400], before=request.args.get("before", "")[:400],
+                           last=request.args.get("last") == "1", sort=request.args.get("sort", "name"))
+    try:
+        result, status, problem = lister(current_user.account_id, q, at), 200, None
+    except services.BadKey:
+        result, status = lister(current_user.account_id, q, services.Position(sort=at.sort)), 400
+        problem = "That page link is damaged (it was edited or cut short), so this is the first page."
+    return render_template(template, result=result, problem=problem), status
 
 
 @bp.get("/customers")
 @login_required
 def customers():
-    q, page = _args()
-    return render_template("psadata/customers.html", result=services.customers(current_user.account_id, q, page))
+    return _list("psadata/customers.html", services.customers)
 
 
 @bp.get("/agreements")
 @login_required
 def agreements():
-    q, page = _args()
-    return render_template("psadata/agreements.html", result=services.agreements(current_user.account_id, q, page))
+    return _list("psadata/agreements.html", services.agreements)
 
 
 @bp.get("/products")
 @login_required
 def products():
-    q, page = _args()
-    return render_template("psadata/products.html", result=services.products(current_user.account_id, q, page))
+    return _list("psadata/products.html", services.products)

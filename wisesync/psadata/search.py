@@ -1,0 +1,84 @@
+"""Search over pulled PSA records through an index that serves it.
+
+PostgreSQL: ``ILIKE '%q%'`` over the searched text, served by a ``pg_trgm`` GIN index on the
+same expression. SQLite: an FTS5 ``trigram`` table (contentless, kept in step by triggers)
+whose phrase match is a case-insensitive substring match. Both come from migration 0013; where
+it could not create them (no pg_trgm, no FTS5) search still works by scanning the table, and
+says so loudly once per process. Searches shorter than three characters cannot use a trigram
+index and scan on both databases (the list index still gives the order).
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import Integer, column, func, literal_column, text
+
+from wisesync.extensions import db
+
+log = logging.getLogger(__name__)
+
+# table -> searched columns, joined by a space (migration 0013 indexes the same expression)
+SEARCHED = {
+    "psa_products": ("name", "identifier", "description"),
+    "psa_customers": ("name", "identifier"),
+    "psa_agreements": ("name", "customer_name"),
+}
+TRIGRAM = 3
+_indexed: dict[tuple[str, str], bool] = {}
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic autogenerate filter: the search indexes are dialect-specific and made by hand in
+    migration 0013 (FTS5 tables and their shadow tables, pg_trgm GIN indexes)."""
+    if type_ == "table" and re.fullmatch(r"psa_\w+_fts(_(data|idx|content|docsize|config))?", name or ""):
+        return False
+    return not (type_ == "index" and re.fullmatch(r"ix_psa_\w+_trgm", name or ""))
+
+
+def like_pattern(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def document(model):
+    """The searched text of a row, exactly as the PostgreSQL index expression spells it."""
+    columns = [getattr(model, name) for name in SEARCHED[model.__tablename__]]
+    expression = columns[0]
+    for col in columns[1:]:
+        expression = expression.op("||")(literal_column("' '")).op("||")(col)
+    return expression
+
+
+def has_index(table: str) -> bool:
+    """Whether migration 0013 could build the search index for ``table`` (checked once)."""
+    engine = db.engine
+    key = (engine.url.render_as_string(hide_password=True), table)
+    if key not in _indexed:
+        if engine.dialect.name == "postgresql":
+            found = db.session.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = :n"),
+                                      {"n": f"ix_{table}_trgm"})
+        else:
+            found = db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = :n"),
+                                      {"n": f"{table}_fts"})
+        _indexed[key] = bool(found)
+        if not found:
+            log.warning("PSA search on %s has no index (%s): every search scans the table. "
+                        "PostgreSQL: a superuser runs CREATE EXTENSION pg_trgm, then migration "
+                        "0013 is re-applied; SQLite: a build with FTS5.", table,
+                        "pg_trgm missing" if engine.dialect.name == "postgresql" else "no FTS5 trigram table")
+    return _indexed[key]
+
+
+def match(model, q: str):
+    """A WHERE clause: the row's searched text contains ``q``, ignoring case."""
+    table = model.__tablename__
+    if db.engine.dialect.name == "postgresql":
+        has_index(table)  # the same query either way; only the warning differs
+        return document(model).ilike(like_pattern(q))  # PostgreSQL's default LIKE escape is "\"
+    if len(q) >= TRIGRAM and has_index(table):
+        phrase = '"' + q.replace('"', '""') + '"'
+        fts = f"{table}_fts"
+        rows = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase").bindparams(phrase=phrase)
+        return model.id.in_(rows.columns(column("rowid", Integer)))
+    return func.lower(document(model)).like(like_pattern(q), escape="\\")
