@@ -50,17 +50,19 @@ def document(model):
     return expression
 
 
+def index_name(table: str, postgres: bool) -> str:
+    return f"ix_{table}_trgm" if postgres else f"{table}_fts"
+
+
 def has_index(table: str) -> bool:
     """Whether migration 0013 could build the search index for ``table`` (checked once)."""
     engine = db.engine
     key = (engine.url.render_as_string(hide_password=True), table)
     if key not in _indexed:
-        if engine.dialect.name == "postgresql":
-            found = db.session.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = :n"),
-                                      {"n": f"ix_{table}_trgm"})
-        else:
-            found = db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = :n"),
-                                      {"n": f"{table}_fts"})
+        postgres = engine.dialect.name == "postgresql"
+        lookup = ("SELECT count(*) FROM pg_indexes WHERE indexname = :n" if postgres
+                  else "SELECT count(*) FROM sqlite_master WHERE name = :n")
+        found = db.session.scalar(text(lookup), {"n": index_name(table, postgres)})
         _indexed[key] = bool(found)
         if not found:
             log.warning("PSA search on %s has no index (%s): every search scans the table. "
@@ -78,7 +80,7 @@ def match(model, q: str):
         return document(model).ilike(like_pattern(q))  # PostgreSQL's default LIKE escape is "\"
     if len(q) >= TRIGRAM and has_index(table):
         phrase = '"' + q.replace('"', '""') + '"'
-        fts = f"{table}_fts"
+        fts = index_name(table, postgres=False)
         rows = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase").bindparams(phrase=phrase)
         return model.id.in_(rows.columns(column("rowid", Integer)))
     return func.lower(document(model)).like(like_pattern(q), escape="\\")
