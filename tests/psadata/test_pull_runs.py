@@ -195,19 +195,36 @@ def test_autotask_pull_fills_customer_names_on_contracts(app, client, login, sim
     assert customer in client.get("/psa/agreements").get_data(as_text=True)
 
 
-def test_worker_start_marks_runs_left_by_a_killed_worker_failed(app):
+def test_worker_start_fails_only_running_pulls_and_runs_the_queued_ones(app, psa_sim, sim_faults):
     from wisesync.jobs.worker import prepare_worker
 
     a, b = make_account(name="A"), make_account(name="B")
+    save_cw_settings(b, psa_sim)
     db.session.add_all([SyncRun(account_id=a.id, psa_type="connectwise", status="running"),
                         SyncRun(account_id=b.id, psa_type="connectwise", status="queued"),
                         SyncRun(account_id=a.id, psa_type="connectwise", status="succeeded")])
     db.session.commit()
-    assert prepare_worker(app) == 2
+    assert prepare_worker(app) == 1  # only the running one was abandoned
     db.session.expire_all()
-    statuses = {r.status: r for r in db.session.scalars(select(SyncRun).where(SyncRun.status == "failed"))}
-    assert rows(SyncRun) == 3 and len(list(db.session.scalars(select(SyncRun).where(SyncRun.status == "failed")))) == 2
-    assert "worker stopped during the pull; start it again" in statuses["failed"].message
+    by_account = {(r.account_id, r.status): r for r in db.session.scalars(select(SyncRun))}
+    assert rows(SyncRun) == 3
+    assert "worker stopped during the pull; start it again" in by_account[(a.id, "failed")].message
+    # The queued pull was handed to the (immediate) queue and ran: it was waiting, not abandoned.
+    assert (b.id, "succeeded") in by_account and rows(PsaCustomer) == 200
+
+
+def test_a_queued_pull_waiting_for_the_worker_is_not_given_up_by_a_new_start(client, admin):
+    from datetime import timedelta
+
+    from wisesync.modelbase import utcnow
+
+    waiting = SyncRun(account_id=admin.account_id, psa_type="connectwise", status="queued",
+                      created_at=utcnow() - timedelta(hours=2), heartbeat_at=utcnow() - timedelta(hours=2))
+    db.session.add(waiting)
+    db.session.commit()
+    response = client.post("/integrations/sync")
+    assert response.headers["Location"].endswith(f"/integrations/sync/{waiting.id}")
+    assert db.session.get(SyncRun, waiting.id).status == "queued" and rows(SyncRun) == 1
 
 
 def test_a_failed_run_left_in_the_queue_is_skipped(app, psa_sim):

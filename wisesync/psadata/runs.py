@@ -112,7 +112,8 @@ def start_pull(account, *, actor=None, ip: str = "") -> tuple[SyncRun, bool]:
     insert fails and that caller gets the winner's run.
     """
     running = active_run(account.id)
-    if running is not None and utcnow() - running.heartbeat_at > STALE_AFTER:
+    # Only a *running* pull goes stale; a queued one is waiting for the worker (its page says so).
+    if running is not None and running.status == "running" and utcnow() - running.heartbeat_at > STALE_AFTER:
         _fail(running, "The previous pull stopped reporting progress and was given up.")
         db.session.commit()
         running = None
@@ -143,18 +144,25 @@ def _fail(run: SyncRun, message: str, fix: str = WORKER_STOPPED_FIX) -> None:
 
 @jobs.on_worker_start
 def mark_abandoned_runs(older_than: timedelta | None = None) -> int:
-    """Fail the pulls a killed worker left queued or running; returns how many.
+    """When a worker starts: fail the pulls a killed worker left *running*; returns how many.
 
-    Called when a worker starts. With the embedded queue there is one worker, so every such
-    run is abandoned (``older_than=None``). With Redis, other workers may be busy, so only
-    runs silent for ``older_than`` are.
+    With the embedded queue there is one worker, so every running pull is abandoned
+    (``older_than=None``). With Redis, other workers may be busy, so only runs silent for
+    ``older_than`` are. A *queued* pull is not abandoned: it was waiting for a worker, and this
+    is one. Its message is handed to the queue again (the queue may have lost it, say with a
+    new instance folder); the claim in :func:`~wisesync.psadata.runner.execute_run` makes a
+    second message for the same run a no-op, so it runs exactly once.
     """
-    query = update(SyncRun).where(SyncRun.status.in_(ACTIVE_STATUSES))
+    query = update(SyncRun).where(SyncRun.status == "running")
     if older_than is not None:
         query = query.where(SyncRun.heartbeat_at < utcnow() - older_than)
     result = db.session.execute(query.values(status="failed", message=WORKER_STOPPED,
                                              fix=WORKER_STOPPED_FIX, finished_at=utcnow()))
     db.session.commit()
+    waiting = list(db.session.scalars(select(SyncRun.id).where(SyncRun.status == "queued")
+                                      .order_by(SyncRun.id)))
+    for run_id in waiting:
+        jobs.enqueue(PULL_TASK, run_id)
     return result.rowcount or 0
 
 
