@@ -47,10 +47,23 @@ def test_embedded_sqlite_queue_runs_a_pull_in_the_worker_not_the_request(app, cl
 
 
 @pytest.mark.parametrize("app_config", [{"WISESYNC_JOBS": "embedded"}])
-def test_a_run_queued_before_the_worker_died_is_failed_on_restart_and_not_run(app, client, admin, sim_faults):
+def test_a_pull_queued_while_the_worker_is_down_runs_when_it_starts(app, client, admin, sim_faults):
     url = start(client)  # no worker: the run waits in the SQLite queue
     assert client.get(url, headers={"Accept": "application/json"}).get_json()["status"] == "queued"
     with running_consumer(app):  # prepare_worker runs first, as `flask jobs-worker` does
+        data = wait_for_json(client, url)
+    assert data["status"] == "succeeded", data  # run once: the repeated message was a no-op
+    assert db.session.scalar(select(func.count()).select_from(PsaProduct)) == 200
+    assert db.session.scalar(select(func.count()).select_from(SyncRun)) == 1
+
+
+@pytest.mark.parametrize("app_config", [{"WISESYNC_JOBS": "embedded"}])
+def test_a_pull_left_running_by_a_killed_worker_is_failed_on_restart(app, client, admin, sim_faults):
+    run = SyncRun(account_id=admin.account_id, psa_type="connectwise", status="running")
+    db.session.add(run)
+    db.session.commit()
+    url = f"/integrations/sync/{run.id}"
+    with running_consumer(app):
         time.sleep(0.5)
         data = wait_for_json(client, url)
     assert data["status"] == "failed"
