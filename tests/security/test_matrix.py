@@ -37,6 +37,7 @@ MATRIX = {
     ("qlink.generate_account", "POST"): ADMIN_PAGE_SENSITIVE,
     ("qlink.revoke_account", "POST"): row(302, 403, 303, 302, 302),
     ("security.audit", "GET"): ADMIN_PAGE_SENSITIVE,
+    ("security.audit_csv", "GET"): ADMIN_PAGE_SENSITIVE,
     ("companies.index", "GET"): ADMIN_PAGE_SENSITIVE,
     ("companies.create", "POST"): row(302, 403, 303, 400, 400),
     ("companies.edit", "GET"): OBJ_SENSITIVE_200,

@@ -83,9 +83,14 @@ def authenticate(username: str, password: str, *, ip: str = "") -> User:
     return user
 
 
+LOGIN_HOW = {"password": "With the password", "setup": "At the end of the first-run setup",
+             "password + mailed code": "With the password and a mailed login code"}
+
+
 def mark_logged_in(user: User, *, ip: str = "", how: str = "password") -> None:
     user.last_login_at = utcnow()
-    record("login.ok", account_id=user.account_id, actor=user, target=user, ip=ip, detail=how)
+    record("login.ok", account_id=user.account_id, actor=user, target=user, ip=ip,
+           detail=LOGIN_HOW.get(how, how))
     db.session.commit()
 
 

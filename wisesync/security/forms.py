@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
+from wtforms.widgets import HiddenInput
 
-from wisesync.forms_common import new_password_fields
+from wisesync.forms_common import new_password_fields, strip
+from wisesync.web import MAX_ID
 
 
 class ResetRequestForm(FlaskForm):
@@ -33,3 +36,39 @@ class AccountForm(FlaskForm):
         ("off", "Off: username and password"),
         ("required", "Required: after the password, a 6-digit code sent by mail")],
         validators=[DataRequired("Choose Off or Required.")])
+
+
+class DayField(DateField):
+    """A ``YYYY-MM-DD`` date whose error says what to type."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a date like 2026-12-31.") from None
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters (a GET form: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("What", choices=[], default="")
+    person = StringField("Person", filters=[strip], validators=[Optional(), Length(
+        max=120, message="Type at most 120 characters of a name, username or email.")],
+        render_kw={"placeholder": "Name, username or email", "type": "search"})
+    user = IntegerField("Person", validators=[Optional(), NumberRange(min=1, max=MAX_ID)], widget=HiddenInput())
+    since = DayField("From", name="from", validators=[Optional()], format="%Y-%m-%d",
+                      render_kw={"type": "date"})
+    until = DayField("To", name="to", validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"})
+
+    def __init__(self, *args, **kwargs):
+        from wisesync.security.audit_log import action_choices
+
+        super().__init__(*args, **kwargs)
+        self.action.choices = [("", "Every action"), *action_choices()]
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The end date is before the start date.")

@@ -7,15 +7,17 @@ user, to cut it off. Every password login goes through the code when the account
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, Flask, Response, abort, flash, redirect, render_template, request,
+                   session, stream_with_context, url_for)
 from flask_login import current_user, login_user, logout_user
 
 from wisesync.auth.access import admin_required, client_ip, safe_next
 from wisesync.auth.services import mark_logged_in
 from wisesync.forms_common import add_field_error, form_status
-from wisesync.security import services, two_factor
-from wisesync.security.forms import AccountForm, ResetPasswordForm, ResetRequestForm, VerifyForm
+from wisesync.modelbase import utcnow
+from wisesync.security import audit_log, services, two_factor
+from wisesync.security.forms import (AccountForm, AuditFilterForm, ResetPasswordForm, ResetRequestForm,
+                                     VerifyForm)
 from wisesync.security.limits import apply_limits
 from wisesync.security.mail import mail_configured
 from wisesync.service_errors import FieldError
@@ -159,15 +161,42 @@ def account():
                             no_mail=services.NO_MAIL_FOR_2FA), form_status(form))
 
 
+def _audit_filters():
+    """The filter form from the query string and the filter it gives, or a 400 page's answer."""
+    form = AuditFilterForm(request.args)
+    account_id = current_user.account_id
+    if not form.validate():
+        return form, None
+    filters = audit_log.AuditFilter(action=form.action.data or "", person=form.person.data or "",
+                                    user_id=form.user.data, since=form.since.data, until=form.until.data)
+    if filters.user_id is not None and audit_log.person_name(account_id, filters.user_id) is None:
+        abort(404)
+    return form, filters
+
+
 @bp.get("/audit")
 @admin_required
 def audit():
-    account_id = current_user.account_id
-    user_id = request.args.get("user", type=int)
-    user = services.account_user(account_id, user_id)
-    if user_id is not None and user is None:
-        abort(404)
-    page = services.audit_page(account_id, user=user, page=request.args.get("page", 1, type=int))
-    return render_template("security/audit.html", page=page, user=user,
-                           users=services.account_users(account_id),
-                           labels=services.ACTION_LABELS)
+    form, filters = _audit_filters()
+    if filters is None:
+        return render_template("security/audit.html", form=form, page=None, filters=None, person=None,
+                               label=audit_log.action_label), 400
+    page = audit_log.audit_page(current_user.account_id, filters, page=request.args.get("page", 1, type=int))
+    return render_template("security/audit.html", form=form, page=page, filters=filters,
+                           person=audit_log.person_name(current_user.account_id, filters.user_id),
+                           label=audit_log.action_label)
+
+
+@bp.get("/audit.csv")
+@admin_required
+def audit_csv():
+    """Every event the filters match, as CSV (streamed; cells that a spreadsheet would run as a
+    formula start with a quote)."""
+    form, filters = _audit_filters()
+    if filters is None:
+        errors = "; ".join(f"{form[name].label.text}: {' '.join(msgs)}" for name, msgs in form.errors.items())
+        abort(400, description=f"The filters are not valid, so nothing was exported. {errors}")
+    rows = audit_log.csv_rows(current_user.account_id, filters)
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="wise-sync-audit-{stamp}.csv"'})

@@ -1,5 +1,5 @@
-"""Password reset, account settings and the audit query (the mailed second factor is in
-:mod:`.two_factor`).
+"""Password reset and account settings (the mailed second factor is in :mod:`.two_factor`, the
+audit log page in :mod:`.audit_log`).
 
 Services take explicit arguments and commit once per use case. Raw tokens and codes exist only
 in memory and in the mail; the database keeps hashes.
@@ -10,11 +10,9 @@ import secrets
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, update
 
 from wisesync.accounts.models import TWO_FACTOR_MODES, Account
-from wisesync.audit.models import AuditEvent
 from wisesync.audit.services import record
 from wisesync.auth.services import set_password
 from wisesync.crypto import hash_token
@@ -164,55 +162,3 @@ def update_account(account: Account, *, name: str, two_factor: str, actor: User,
         record("account.settings_changed", account_id=account.id, actor=actor, ip=ip,
                detail="; ".join(changes))
     db.session.commit()
-
-
-# ---------------------------------------------------------------- audit log
-
-AUDIT_PER_PAGE = 50
-
-
-def account_user(account_id: int, user_id: int | None) -> User | None:
-    if user_id is None:
-        return None
-    return db.session.scalar(select(User).where(User.id == user_id, User.account_id == account_id))
-
-
-def account_users(account_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.account_id == account_id)
-                                   .order_by(User.last_name, User.first_name, User.id)))
-
-
-def audit_page(account_id: int, *, user: User | None = None, page: int = 1):
-    """Newest first; with ``user``, the events they did or that were done to them."""
-    query = select(AuditEvent).where(AuditEvent.account_id == account_id).options(
-        selectinload(AuditEvent.actor), selectinload(AuditEvent.target_user))
-    if user is not None:
-        query = query.where(or_(AuditEvent.actor_id == user.id, AuditEvent.target_user_id == user.id))
-    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    return db.paginate(query, page=max(page, 1), per_page=AUDIT_PER_PAGE, error_out=False)
-
-
-# Human names for the actions features record; an unknown action shows its code.
-ACTION_LABELS = {
-    "account.created": "Account created",
-    "account.settings_changed": "Account settings changed",
-    "login.ok": "Logged in",
-    "login.failed": "Login failed",
-    "login.refused": "Login refused",
-    "login.code_sent": "Login code mailed",
-    "login.code_failed": "Wrong login code",
-    "logout": "Logged out (every session)",
-    "session.expired": "Session expired",
-    "user.created": "User created",
-    "user.edited": "User edited",
-    "user.role_changed": "Role changed",
-    "user.companies_changed": "Companies changed",
-    "user.disabled": "User disabled",
-    "user.enabled": "User enabled",
-    "password.changed": "Password changed",
-    "password.reset": "Password reset",
-    "password.reset_requested": "Password reset requested",
-    "password.reset_refused": "Password reset refused",
-    "company.created": "Company created",
-    "company.edited": "Company edited",
-}
