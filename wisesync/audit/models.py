@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wisesync.extensions import db
@@ -13,6 +13,8 @@ class AuditEvent(db.Model):
     """Who did what to whom, when, from where. ``detail`` never holds a secret."""
 
     __tablename__ = "audit_events"
+    # The audit page: one account's events newest first (migration 0012).
+    __table_args__ = (Index("ix_audit_events_account_created", "account_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
