@@ -10,6 +10,13 @@
 - ``POST /_sim/xero/clock`` ``{"advance": seconds}``: move the Xero clock (token expiry,
   rate-limit windows, idempotency memory); answers ``{"offset": seconds}``.
 - ``POST /_sim/xero/reset``: ``state.xero.reset()`` (``POST /_sim/reset`` does it for everything).
+- ``POST /_sim/xero/<tenant-id>/pay`` ``{"invoice_id" | "invoice_number", "amount", "date"
+  (YYYY-MM-DD, default today), "account_code" (default the bank account 090), "reference"}``:
+  a customer pays an invoice, through the same rules as ``PUT /Payments`` (AUTHORISED invoices
+  only, never more than the amount due, lock dates); answers ``{"payment": ...}`` or 400
+  ``{"errors": [...]}``.
+- ``POST /_sim/xero/<tenant-id>/payments/<payment-id>/delete``: the payment is deleted, as
+  ``POST /Payments/{PaymentID}`` ``{"Status": "DELETED"}`` does (the invoice is due again).
 """
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ from flask import Flask, jsonify, request
 
 from wisesync.simulator import xero_views
 from wisesync.simulator.xero_http import json_response
+from wisesync.simulator.xero_records import save_payment
+from wisesync.simulator.xero_rules import Batch
 from wisesync.simulator.xero_state import attach
 from wisesync.simulator.xero_views import RESOURCES, present
 
@@ -76,6 +85,33 @@ def register(app: Flask, state) -> None:
         state.xero.reset()
         return jsonify({"ok": True})
 
+    def pay(tenant_id: str):
+        body = request.get_json(force=True, silent=True) or {}
+        target = {"InvoiceID": body["invoice_id"]} if body.get("invoice_id") else {
+            "InvoiceNumber": body.get("invoice_number")}
+        element = {"Invoice": target, "Account": {"Code": body.get("account_code") or "090"},
+                   "Amount": body.get("amount"), "Reference": body.get("reference") or ""}
+        if body.get("date"):
+            element["Date"] = body["date"]
+        return _payment_write(tenant_id, element)
+
+    def delete_payment(tenant_id: str, payment_id: str):
+        return _payment_write(tenant_id, {"PaymentID": payment_id, "Status": "DELETED"})
+
+    def _payment_write(tenant_id: str, element: dict):
+        org = state.xero.orgs.get(tenant_id)
+        if org is None:
+            return {"error": f"no organisation {tenant_id}"}, 404
+        with org.lock:
+            record, errors = save_payment(Batch(org, state.xero.utcnow(), 2, "POST", "simulator"), element)
+            if errors:
+                return {"errors": errors}, 400
+            view = present(xero_views.payment(org, record), RESOURCES["payments"], unitdp=4)
+        return json_response({"payment": view})
+
+    app.add_url_rule("/_sim/xero/<tenant_id>/pay", "xero_sim_pay", pay, methods=["POST"])
+    app.add_url_rule("/_sim/xero/<tenant_id>/payments/<payment_id>/delete", "xero_sim_delete_payment",
+                     delete_payment, methods=["POST"])
     app.add_url_rule("/_sim/xero/<tenant_id>/documents", "xero_sim_documents", documents)
     app.add_url_rule("/_sim/xero/<tenant_id>/documents/<xero_id>", "xero_sim_document", document)
     app.add_url_rule("/_sim/xero/<tenant_id>/settings", "xero_sim_org_settings", org_settings,

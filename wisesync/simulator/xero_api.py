@@ -153,8 +153,7 @@ def _get(state, org, resource, key: str | None, client_id: str) -> Response:
 # -- writes ----------------------------------------------------------------------------------------
 
 def _write(state, org, tenant_id: str, resource, key: str | None, client_id: str) -> Response:
-    if resource.name not in _WRITERS or (request.method == "PUT" and key is not None) or (
-            resource.name == "Payments" and key is not None):
+    if resource.name not in _WRITERS or (request.method == "PUT" and key is not None):
         return problem(405, "Method Not Allowed", "The simulator does not support this write")
     length = request.content_length
     if length is not None and length > MAX_BODY:
@@ -192,7 +191,9 @@ def _save(state, org, resource, key: str | None, body: bytes, client_id: str) ->
         return _bad_request(f"JSON for post data was invalid, {exc}", 14, "PostDataInvalidException")
     name = resource.name
     if name == "Payments" and request.method == "POST" and isinstance(data, dict) and name not in data:
-        data = {name: [data]}  # POST /Payments takes one Payment (spec: createPayment)
+        # POST /Payments takes one Payment (spec: createPayment); POST /Payments/{id} one
+        # PaymentDelete (deletePayment) — its schema is bare, its example wrapped in "Payments".
+        data = {name: [data]}
     elements = data.get(name) if isinstance(data, dict) else None
     if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
         return _bad_request(f"JSON for post data was invalid, expected {{\"{name}\": [...]}}", 14,

@@ -156,8 +156,12 @@ def _details(batch: Batch, details) -> tuple[dict, list[str]]:
 # -- payments --------------------------------------------------------------------------------------
 
 def save_payment(batch: Batch, element: dict) -> tuple[dict | None, list[str]]:
-    """A payment against an AUTHORISED invoice: AmountPaid/AmountDue move, PAID when settled."""
+    """A payment against an AUTHORISED invoice: AmountPaid/AmountDue move, PAID when settled.
+    With a ``PaymentID`` (``POST /Payments/{PaymentID}``, the spec's deletePayment) the element
+    must be ``{"Status": "DELETED"}``: see :func:`delete_payment`."""
     org = batch.org
+    if element.get("PaymentID"):
+        return delete_payment(batch, element)
     target = element.get("Invoice") if isinstance(element.get("Invoice"), dict) else {}
     invoice = None
     if target.get("InvoiceID"):
@@ -210,4 +214,36 @@ def save_payment(batch: Batch, element: dict) -> tuple[dict | None, list[str]]:
                           "Name": account["Name"]},
               "InvoiceID": invoice["InvoiceID"]}
     org.payments[payment_id] = record
+    return record, []
+
+
+def delete_payment(batch: Batch, element: dict) -> tuple[dict | None, list[str]]:
+    """Delete a payment (spec: ``PaymentDelete`` ``{"Status": "DELETED"}``, the only change
+    Xero allows to a payment): the invoice gets the amount back as due and is AUTHORISED again;
+    the payment stays, ``Status`` DELETED with a new ``UpdatedDateUTC``, so a client reading
+    ``GET /Payments`` with ``If-Modified-Since`` sees the deletion. Deleting a reconciled
+    payment is refused, and so is a payment dated on or before the lock date. The wording
+    of every refusal and whether deleting twice is refused are UNVERIFIED."""
+    org = batch.org
+    record = org.payments.get(str(element["PaymentID"]).lower())
+    if record is None:
+        return None, ["Payment could not be found"]
+    if str(element.get("Status") or "").upper() != "DELETED":
+        return None, ["Only the Status of a payment can be changed, to DELETED"]
+    if record["Status"] == "DELETED":
+        return None, ["Payment has already been deleted"]
+    if record.get("IsReconciled"):
+        return None, ["Payment cannot be deleted because it has been reconciled"]
+    problem = lock_date_error(org, record["Date"])
+    if problem:
+        return None, [problem]
+    invoice = org.invoices[record["InvoiceID"]]
+    invoice["AmountPaid"] -= record["Amount"]
+    invoice["AmountDue"] += record["Amount"]
+    invoice["Payments"] = [p for p in invoice["Payments"] if p["PaymentID"] != record["PaymentID"]]
+    if invoice["Status"] == "PAID":
+        invoice["Status"] = "AUTHORISED"
+        invoice.pop("FullyPaidOnDate", None)
+    invoice["UpdatedDateUTC"] = batch.now
+    record["Status"], record["UpdatedDateUTC"] = "DELETED", batch.now
     return record, []
