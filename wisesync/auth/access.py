@@ -11,20 +11,42 @@ from sqlalchemy import select
 
 from wisesync.extensions import db
 
-# DESIGN §1's wording; users, companies and integration settings are all admin work.
-NO_ADMIN_RIGHTS = ("You don't have permission to maintain users; contact your account "
-                   "administrator. Users, companies and integration settings are maintained by "
-                   "account admins.")
+# DESIGN §1's wording, naming what the refused page was for: endpoint (or its prefix) → what.
+ADMIN_WORK = (
+    ("users.", "maintain users"),
+    ("credentials.", "maintain other people's PSA credentials"),
+    ("companies.xero", "connect companies to Xero"),
+    ("xero.", "connect companies to Xero"),
+    ("companies.", "maintain companies"),
+    ("integrations.", "change the integration settings"),
+    ("qlink.generate_account", "manage the Account QLink"),
+    ("qlink.revoke_account", "manage the Account QLink"),
+    ("qlink.", "manage QLinks"),
+    ("security.audit", "read the audit log"),
+    ("security.account", "change the account settings"),
+    ("payments.", "manage Wise-Pay links"),
+)
+NO_ADMIN_RIGHTS = ("You don't have permission to {what}; contact your account administrator. Users, "
+                   "companies, integration settings, QLinks, the audit log and the account settings are "
+                   "maintained by account admins.")
+
+
+def no_admin_rights(endpoint: str | None) -> str:
+    """The 403 text for a non-admin on ``endpoint``: what the page was for, and who to ask."""
+    what = next((words for prefix, words in ADMIN_WORK if (endpoint or "").startswith(prefix)),
+                "use this page")
+    return NO_ADMIN_RIGHTS.format(what=what)
 
 
 def admin_required(view):
-    """Logged in and ``account-admin``; anyone else gets the 403 page that says who to ask."""
+    """Logged in and ``account-admin``; anyone else gets the 403 page that says what the page
+    was for and who to ask."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
-            abort(403, description=NO_ADMIN_RIGHTS)
+            abort(403, description=no_admin_rights(request.endpoint))
         return view(*args, **kwargs)
 
     return wrapped
