@@ -17,8 +17,13 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A payment run (Xero payments recorded in the PSA) is a TransactionRun with purpose
+    # "payments": it shares the one-active-run-per-company index with syncs. Plain ADD COLUMN
+    # (no batch copy on SQLite), so the partial unique index is left as it is.
+    op.add_column('transaction_runs', sa.Column('purpose', sa.String(length=20), nullable=False,
+                                                server_default='sync'))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('transaction_runs', schema=None) as batch_op:
+        batch_op.drop_column('purpose')

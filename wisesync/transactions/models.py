@@ -5,7 +5,12 @@
   batch; a row that holds a Xero document id never loses it (a later failure only adds the
   reason and fix), so a crash anywhere is finished by the next run without a second push.
 - :class:`TransactionRun`: one sync of one company, queued → running → succeeded/failed; at
-  most one queued-or-running per company (a partial unique index decides races).
+  most one queued-or-running per company (a partial unique index decides races). ``purpose``
+  ``payments`` marks a run that brings Xero payments back to the PSA instead
+  (:mod:`wisesync.transactions.payments_run`); it shares that one-active-run rule.
+- Ledger rows of kind ``payment`` (one per synced invoice, ``psa_id`` the PSA invoice's id):
+  the invoice's payment in the PSA; ``psa_batch_id`` holds the ConnectWise payment id, state
+  ``waiting`` a partly paid invoice (see :mod:`wisesync.transactions.payments`).
 - :class:`TransactionRunRecord`: what happened to each record *in that run*. A child table
   rather than "ledger rows whose last_run_id is this run": the ledger row moves on with later
   runs (and a record the run refused may have no ledger row at all), while a run's page must
@@ -28,8 +33,9 @@ from wisesync.extensions import db
 from wisesync.modelbase import utcnow
 
 PSAS = ("connectwise", "autotask")
-KINDS = ("invoice", "credit", "procurement")
-LEDGER_STATES = ("pushing", "pushed", "posted", "failed", "blocked")
+KINDS = ("invoice", "credit", "procurement", "payment")
+LEDGER_STATES = ("pushing", "pushed", "posted", "failed", "blocked", "waiting")
+RUN_PURPOSES = ("sync", "payments")
 XERO_TYPES = ("ACCREC", "ACCRECCREDIT", "ACCPAY")
 RUN_ACTIVE_STATUSES = ("queued", "running")
 RUN_STATUSES = (*RUN_ACTIVE_STATUSES, "succeeded", "failed")
@@ -103,6 +109,7 @@ class TransactionRun(db.Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     scheduled: Mapped[bool] = mapped_column(default=False)
+    purpose: Mapped[str] = mapped_column(String(20), default="sync", server_default="sync")
     psa: Mapped[str] = mapped_column(String(20))
     # Which PSA identity the run uses, in words ("your own API Member keys", ...): shown as is.
     psa_identity: Mapped[str] = mapped_column(String(255), default="")
