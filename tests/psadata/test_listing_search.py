@@ -39,7 +39,9 @@ def found(account, q: str) -> list[str]:
     return [p.name for (p,) in services.products(account.id, q).items]
 
 
-def test_search_finds_substrings_of_name_identifier_or_description_ignoring_case(account):
+@pytest.mark.parametrize("few", [2000, 0], ids=["rare-term-by-id", "common-term-walks-the-order"])
+def test_search_finds_substrings_of_name_identifier_or_description_ignoring_case(account, monkeypatch, few):
+    monkeypatch.setattr(search, "FEW", few)  # SQLite's two ways of using the FTS5 matches
     assert found(account, "wall") == ["Firewall XG"]
     assert found(account, "fw-1") == ["Firewall XG"]
     assert found(account, "OFFSITE") == ["Backup 1TB"]

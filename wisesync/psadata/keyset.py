@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from sqlalchemy import tuple_
+from sqlalchemy import literal, tuple_
 
 from wisesync.extensions import db
 
@@ -84,7 +84,9 @@ def _scan(stmt, order: Order, start: int, bound: Key | None, limit: int, forward
         query = stmt.where(*segment.where)
         if bound is not None and index == bound.segment:
             here = tuple_(*cols)
-            there = tuple_(bound.id) if segment.column is None else tuple_(bound.value, bound.id)
+            # typed as the columns, so PostgreSQL compares numeric to numeric and uses the index
+            there = (tuple_(literal(bound.id, cols[0].type)) if segment.column is None else
+                     tuple_(literal(bound.value, cols[0].type), literal(bound.id, cols[1].type)))
             query = query.where(here > there if forward else here < there)
         query = query.order_by(*(cols if forward else [c.desc() for c in cols])).limit(limit - len(found))
         found.extend((index, row) for row in db.session.execute(query))
@@ -118,6 +120,6 @@ def page(stmt, order: Order, per_page: int, after: Key | None = None, before: Ke
         result.has_next = bool(keys) and not last and bool(_scan(stmt, order, keys[-1].segment, keys[-1], 1, True))
     else:
         result.has_next = more_after
-        probe = keys[0] if keys else after
-        result.has_prev = probe is not None and bool(_scan(stmt, order, probe.segment, probe, 1, False))
+        probe = keys[0] if keys else after  # the first page has nothing before it
+        result.has_prev = after is not None and bool(_scan(stmt, order, probe.segment, probe, 1, False))
     return result

@@ -25,6 +25,7 @@ SEARCHED = {
     "psa_agreements": ("name", "customer_name"),
 }
 TRIGRAM = 3
+FEW = 2000  # SQLite: up to this many matches are looked up by id; more, the list order is walked
 _indexed: dict[tuple[str, str], bool] = {}
 
 
@@ -82,5 +83,11 @@ def match(model, q: str):
         phrase = '"' + q.replace('"', '""') + '"'
         fts = index_name(table, postgres=False)
         rows = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase").bindparams(phrase=phrase)
-        return model.id.in_(rows.columns(column("rowid", Integer)))
+        few = db.session.scalars(text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase LIMIT :n"),
+                                 {"phrase": phrase, "n": FEW + 1}).all()
+        if len(few) <= FEW:  # a rare term: fetch these rows by id and order them
+            return model.id.in_(few)
+        # A common term: walk the list index in order and keep the matches ("id + 0" stops SQLite
+        # from fetching all of them by id and sorting them first).
+        return (model.id + 0).in_(rows.columns(column("rowid", Integer)))
     return func.lower(document(model)).like(like_pattern(q), escape="\\")

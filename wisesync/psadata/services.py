@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 
@@ -54,9 +55,14 @@ def _order(model, sort: str) -> Order:
         price = model.price
         return Order(segments=(Segment(active + (price.is_not(None),), price), Segment(active + (price.is_(None),)),
                                Segment(inactive + (price.is_not(None),), price), Segment(inactive + (price.is_(None),))),
-                     id_column=model.id, value=lambda row: row[0].price, parse=keyset.parse_decimal)
+                     id_column=model.id, value=lambda row: _decimal(row[0].price), parse=keyset.parse_decimal)
     return Order(segments=(Segment(active, model.name), Segment(inactive, model.name)),
                  id_column=model.id, value=lambda row: row[0].name)
+
+
+def _decimal(value) -> Decimal:
+    """A price as read (a float: the column is ``asdecimal=False``) back to its 4-place Decimal."""
+    return Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
 def _total(model, account_id: int, where: list, q: str) -> tuple[int, bool]:
@@ -89,7 +95,10 @@ def _list(model, stmt, account_id: int, q: str, at: Position) -> Page:
     after = keyset.parse_key(at.after, order) if at.after else None
     before = keyset.parse_key(at.before, order) if at.before and not after else None
     found = keyset.page(stmt.where(*where), order, PER_PAGE, after=after, before=before, last=at.last)
-    total, exact = _total(model, account_id, where, q)
+    if found.has_prev or found.has_next:
+        total, exact = _total(model, account_id, where, q)
+    else:  # the page shows them all
+        total, exact = len(found.items), True
     return Page(items=found.items, total=total, total_exact=exact, q=q, sort=sort,
                 has_prev=found.has_prev, has_next=found.has_next,
                 prev_key=found.first_key.token() if found.has_prev else None,
