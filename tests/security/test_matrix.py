@@ -44,6 +44,8 @@ MATRIX = {
     ("companies.edit", "POST"): OBJ_SENSITIVE_302,
     ("companies.new", "GET"): ADMIN_PAGE_SENSITIVE,
     ("companies.new", "POST"): row(302, 403, 303, 400, 400),
+    # The world's company is ticked for its user, so deleting it is refused with what refers to it.
+    ("companies.delete", "POST"): row(302, 403, 303, 404, 409),
     ("qlink.embedded_login", "GET"): REDIRECT_FOR_ALL,
     ("auth.healthz", "GET"): row(200, 200, 200, 200, 200),
     ("integrations.index", "GET"): ADMIN_PAGE_SENSITIVE,

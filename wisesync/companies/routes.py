@@ -78,7 +78,8 @@ def _page(company: Company | None, form, status: int = 200, report: ConnectionRe
         uses_locations=_uses_locations(), locations_pulled=bool(form.psa_locations.choices),
         catch_alls=catch_alls if len(catch_alls) > 1 else [],
         xero_configured=configured, redirect_uri=redirect_uri(), register_url=xero.REGISTER_URL,
-        granted_users=services.users_granted(company) if company is not None else []), status
+        granted_users=services.users_granted(company) if company is not None else [],
+        delete_blockers=services.delete_blockers(company) if company is not None else []), status
 
 
 def _origin(url: str) -> str:
@@ -129,6 +130,20 @@ def edit(company_id: int):
                   "success" if changes else "info")
             return redirect(url_for("companies.edit", company_id=company.id))
     return _page(company, form, form_status(form))
+
+
+@bp.post("/<int:company_id>/delete")
+@admin_required
+def delete(company_id: int):
+    company = get_scoped_or_404(Company, company_id)
+    name = company.name
+    try:
+        services.delete_company(company, actor=current_actor(), ip=client_ip())
+    except services.CompanyInUse as exc:
+        flash(str(exc), "error")
+        return _page(company, _form(company, xero.connection_for(company), formdata=None), 409)
+    flash(f"Company {name!r} deleted.", "success")
+    return redirect(url_for("companies.index"), 303)
 
 
 # -- Xero ---------------------------------------------------------------------------------------

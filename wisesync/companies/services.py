@@ -249,3 +249,64 @@ def update_company(company: Company, *, name: str, sales_tax_code: str, purchase
            detail=f"Company {company.id} {new['name']!r}: " + "; ".join(changes))
     _commit(new["name"])
     return changes
+
+
+# -- deleting ------------------------------------------------------------------------------------
+
+class CompanyInUse(Exception):
+    """Something still refers to the company; ``reasons`` say what, in words."""
+
+    def __init__(self, company_name: str, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(f"{company_name} cannot be deleted: " + "; ".join(reasons) + ".")
+
+
+def _owned_tables() -> set[str]:
+    """Tables whose rows are part of the company and go with it (deleted on cascade)."""
+    return {"company_locations", "user_companies", "xero_connections"}
+
+
+def delete_blockers(company: Company) -> list[str]:
+    """What refers to ``company`` (users it is ticked for, its Xero connection, sync runs, ledger
+    rows, anything else that names it), in words; empty: it can be deleted."""
+    from wisesync.transactions.models import LedgerEntry, TransactionRun
+
+    reasons = []
+    users = [f"{u.first_name} {u.last_name}" for u in users_granted(company)]
+    if users:
+        reasons.append(f"it is ticked for {len(users)} user{'s' if len(users) != 1 else ''} "
+                       f"({', '.join(users[:5])}{', …' if len(users) > 5 else ''}); untick it on their user pages")
+    if company.xero is not None:
+        reasons.append(f"it is connected to Xero{' (' + company.xero.tenant_name + ')' if company.xero.tenant_name else ''}; "
+                       "disconnect Xero on this page first, so Xero revokes Wise-Sync's access")
+    counted = {"transaction_runs": (TransactionRun, "sync run"), "ledger_entries": (LedgerEntry, "synced record")}
+    for table, (model, noun) in counted.items():
+        n = db.session.scalar(select(func.count()).select_from(model).where(model.company_id == company.id))
+        if n:
+            reasons.append(f"{n:,} {noun}{'s' if n != 1 else ''} in its sync history "
+                           "(the history stays, so the company does too)")
+    for table in db.metadata.sorted_tables:  # what other features store about the company
+        if table.name in _owned_tables() or table.name in counted:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "companies":
+                n = db.session.scalar(select(func.count()).select_from(table).where(fk.parent == company.id))
+                if n:
+                    reasons.append(f"{n:,} stored {table.name.replace('_', ' ')} record{'s' if n != 1 else ''}")
+    return reasons
+
+
+def delete_company(company: Company, *, actor, ip: str = "") -> None:
+    """Delete a company nothing refers to (its locations go with it), audited; raises
+    :class:`CompanyInUse` with what refers to it, and then changes nothing."""
+    reasons = delete_blockers(company)
+    if reasons:
+        raise CompanyInUse(company.name, reasons)
+    name, account_id = company.name, company.account_id
+    db.session.delete(company)
+    record("company.deleted", account_id=account_id, actor=actor, ip=ip, detail=f"Company {name!r} deleted")
+    try:
+        db.session.commit()
+    except IntegrityError:  # something started referring to it meanwhile (a sync, a tick)
+        db.session.rollback()
+        raise CompanyInUse(name, ["something started using it while it was being deleted; look again"]) from None
