@@ -33,7 +33,8 @@ from wisesync.extensions import db
 from wisesync.modelbase import utcnow
 
 PSAS = ("connectwise", "autotask")
-KINDS = ("invoice", "credit", "procurement", "payment")
+KINDS = ("invoice", "credit", "procurement")  # what a sync moves (the review's checkboxes)
+LEDGER_KINDS = (*KINDS, "payment")  # what the ledger holds
 LEDGER_STATES = ("pushing", "pushed", "posted", "failed", "blocked", "waiting")
 RUN_PURPOSES = ("sync", "payments")
 XERO_TYPES = ("ACCREC", "ACCRECCREDIT", "ACCPAY")
