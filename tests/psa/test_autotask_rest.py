@@ -292,3 +292,20 @@ def test_next_page_is_posted_with_the_query_body_never_got(client, monkeypatch):
     monkeypatch.setattr(client, "_call", fake_call)
     assert [r["id"] for r in client.query("Companies")] == [1, 2]
     assert calls[-1] == ("POST", next_url, calls[0][2]) and len(calls) == 2
+
+
+def test_one_dropped_connection_is_retried_and_the_query_completes(client, sim_faults):
+    client.discover_zone()
+    sim_faults.add(Fault(kind="drop", target="at", path="/query/next", count=1))
+    items = list(client.query("Products", max_records=100))
+    assert len(items) == 200 and len({i["id"] for i in items}) == 200
+    assert not sim_faults.list()  # the drop fired (and expired)
+
+
+def test_next_page_over_http_is_refused(client, monkeypatch):
+    client._zone_url = "https://webservices5.autotask.net/ATServicesRest/"
+    page = {"items": [{"id": 1}],
+            "pageDetails": {"nextPageUrl": "http://webservices5.autotask.net/ATServicesRest/V1.0/Companies/query/next"}}
+    monkeypatch.setattr(client, "_call", lambda *a, **k: page)
+    with pytest.raises(PsaBadResponse, match="over http"):
+        list(client.query("Companies"))

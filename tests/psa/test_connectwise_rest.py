@@ -6,6 +6,7 @@ import base64
 import pytest
 import requests
 
+from tests.psadata.helpers import sim_records  # noqa: F401  (fixture)
 from wisesync.psa.connectwise_accounting import gl_entry_ids
 from wisesync.psa.connectwise_common import CLOUD_SITES, resolve_site
 from wisesync.psa.connectwise_rest import ConnectWiseRestClient
@@ -264,3 +265,67 @@ def test_unparseable_conditions_are_reported_with_connectwise_words(make):
 
 def test_repr_shows_no_keys(make):
     assert "simprivate" not in repr(make()) and "simpublic" not in repr(make())
+
+
+def test_one_dropped_connection_is_retried_and_the_list_completes(make, sim_faults, sleeps):
+    sim_faults.add(Fault(kind="drop", target="cw-rest", path="/procurement/catalog", after=1, count=1))
+    records = list(make().iterate_by_id("/procurement/catalog", page_size=100))
+    assert [r["id"] for r in records] == list(range(1, 201)) and len(sleeps) == 1
+    sim_faults.add(Fault(kind="drop", target="cw-rest", path="/company/companies", after=1, count=1))
+    assert len(list(make().companies(page_size=100))) == 200  # Link paging retries too
+
+
+def test_keyset_paging_reads_every_record_while_the_psa_deletes_one(make, sim_records, monkeypatch):
+    """Page numbers shift when record 10 goes after page 1 was read: record 51 moves onto
+    page 1 and is never seen. ``id > last`` pages cannot skip it."""
+    from wisesync.psa.connectwise_paging import ListPaging
+
+    real = ListPaging._page
+    calls = []
+
+    def page_then_delete(self, path, **kw):
+        response = real(self, path, **kw)
+        calls.append(kw)
+        if len(calls) == 1:
+            sim_records.delete("cw", "company/companies", 10)
+        return response
+
+    monkeypatch.setattr(ListPaging, "_page", page_then_delete)
+    by_id = [r["id"] for r in make().iterate_by_id("/company/companies", page_size=50)]
+    assert by_id == list(range(1, 201))  # 10 was read before it went
+    assert all(c["params"]["orderBy"] == "id asc" and c["params"]["conditions"].startswith("id>") for c in calls)
+    sim_records.reset()
+    calls.clear()
+    by_page = [r["id"] for r in make().companies(page_size=50)]
+    assert 51 not in by_page  # what the old paging did
+
+
+def test_keyset_paging_asks_only_for_the_fields_given_and_keeps_the_conditions(make):
+    records = list(make().iterate_by_id("/company/companies", "name like \"Acme%\"", fields="id,name",
+                                        page_size=10))
+    assert records and all(set(r) == {"id", "name"} and r["name"].startswith("Acme") for r in records)
+    assert [r["id"] for r in records] == sorted(r["id"] for r in records)
+
+
+@pytest.mark.parametrize("link", ["https://evil.example/v2025_1/apis/3.0/company/companies?page=2",
+                                  "https://{host}/v2025_1/apis/3.0/company/companies?page=2"])
+def test_a_next_link_to_another_origin_is_not_followed(make, monkeypatch, link, psa_sim):
+    """Another host, or another scheme on the same host (https → http or back), is refused
+    before anything is sent there: the keys would go with the request."""
+    from urllib.parse import urlsplit
+
+    from wisesync.psa.connectwise_paging import ListPaging
+
+    real = ListPaging._page
+    sent = []
+
+    def with_link(self, path, **kw):
+        sent.append(kw.get("url"))
+        response = real(self, path, **kw)
+        response.headers["Link"] = f'<{link.format(host=urlsplit(psa_sim.url).netloc)}>; rel="next"'
+        return response
+
+    monkeypatch.setattr(ListPaging, "_page", with_link)
+    with pytest.raises(PsaBadResponse, match="did not follow it") as caught:
+        list(make().companies(page_size=100))
+    assert "API host itself" in caught.value.fix and sent == [None]

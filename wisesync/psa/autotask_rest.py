@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 from wisesync.psa.autotask_errors import (RIGHTS, auth_error, error_for_body, error_messages,
                                           zone_error)
 from wisesync.psa.errors import (PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
-                                 PsaUnavailable, scrub)
+                                 PsaTlsError, PsaUnavailable, scrub)
 from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
 from wisesync.psa.report import Check, ConnectionReport
 
@@ -23,6 +23,7 @@ DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/atservicesrest/v1.0/
 SERVICE = "Autotask"
 MAX_RECORDS = 500
 MAX_CONCURRENT = 3
+PAGE_RETRIES = 2  # a query page whose connection dropped is asked for again this many times
 ALL_RECORDS = ({"op": "gte", "field": "id", "value": 0},)  # Autotask wants at least one filter
 
 _slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
@@ -140,7 +141,7 @@ class AutotaskRestClient:
         if not 1 <= max_records <= MAX_RECORDS:
             raise PsaConfigError(f"maxRecords must be between 1 and {MAX_RECORDS}.", "")
         body = {"maxRecords": max_records, "filter": list(filters or ALL_RECORDS)}
-        page = self._call("POST", f"{entity}/query", entity, json=body)
+        page = self._read(f"{entity}/query", entity, body)
         while True:
             yield from page.get("items") or []
             next_url = (page.get("pageDetails") or {}).get("nextPageUrl")
@@ -149,17 +150,34 @@ class AutotaskRestClient:
             page = self._next_page(next_url, entity, body)
 
     def _next_page(self, url: str, entity: str, body: dict) -> dict:
-        if urlsplit(url).netloc.lower() != urlsplit(self.zone_url).netloc.lower():
-            # The next page URL carries our credentials with it: never to another host.
-            raise PsaBadResponse(f"Autotask sent a next-page address on another host ({urlsplit(url).netloc}).",
+        there, here = urlsplit(url), urlsplit(self.zone_url)
+        if (there.scheme, there.netloc.lower()) != (here.scheme, here.netloc.lower()):
+            # The next page URL carries our credentials with it: never to another host, and
+            # never from https down to http.
+            where = "on another host" if there.netloc.lower() != here.netloc.lower() else f"over {there.scheme}"
+            raise PsaBadResponse(f"Autotask sent a next-page address {where} ({there.scheme}://{there.netloc}, "
+                                 f"not its zone {here.scheme}://{here.netloc}); Wise-Sync did not follow it.",
                                  "Check the zone URL; Wise-Sync will not send credentials elsewhere.")
         # Autotask takes the next page only as a POST with the query's body again; a GET is a
         # 405 "does not support http method 'GET'" (WYRE-AI/autotask-mcp PR #170).
-        return self._call("POST", url, entity, json=body)
+        return self._read(url, entity, body)
+
+    def _read(self, path_or_url: str, entity: str, body: dict) -> dict:
+        """A query POST (it changes nothing), sent again — twice at most — when the connection
+        drops or times out, so one lost page does not fail a whole pull."""
+        policy = self._http.policy
+        for attempt in range(PAGE_RETRIES + 1):
+            try:
+                return self._call("POST", path_or_url, entity, json=body)
+            except PsaUnavailable as exc:
+                if exc.status is not None or isinstance(exc, PsaTlsError) or attempt == PAGE_RETRIES:
+                    raise
+                policy.sleep(policy.backoff * (2 ** attempt))
+        raise AssertionError("unreachable")
 
     def count(self, entity: str, filters=None) -> int:
         body = {"filter": list(filters or ALL_RECORDS)}
-        result = self._call("POST", f"{entity}/query/count", entity, json=body)
+        result = self._read(f"{entity}/query/count", entity, body)
         try:
             return int(result["queryCount"])
         except (KeyError, TypeError, ValueError) as exc:

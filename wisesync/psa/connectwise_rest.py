@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from wisesync.psa.connectwise_common import resolve_site
+from wisesync.psa.connectwise_paging import PAGE_SIZE, ListPaging, decode_json  # noqa: F401 (re-exported)
 from wisesync.psa.connectwise_rights import RIGHTS, right_for_path
 from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
                                  PsaPermissionError, PsaRateLimited, PsaUnavailable, scrub)
@@ -32,7 +33,6 @@ from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
 from wisesync.psa.report import Check, ConnectionReport
 
 API_VERSION = "2025.1"
-PAGE_SIZE = 1000
 SERVICE = "ConnectWise"
 _KEYS_FIX = ("In ConnectWise open System > Members > API Members, pick the API member Wise-Sync "
              "uses, and on its API Keys tab copy the public key (or create a new pair: the private "
@@ -63,7 +63,7 @@ _COMPANY_FIX = ("Check the Company ID field: it is the short company name typed 
                 "the one that company uses.")
 
 
-class ConnectWiseRestClient:
+class ConnectWiseRestClient(ListPaging):
     """One ConnectWise company, reached through its REST API.
 
     Raises :class:`PsaConfigError` at construction when a setting is missing or the site is
@@ -146,35 +146,6 @@ class ConnectWiseRestClient:
 
     def get_json(self, path: str, params: dict | None = None, *, parse_float=None):
         return decode_json(self.request("GET", path, params=params), parse_float)
-
-    def iterate(self, path: str, conditions: str | None = None, *, order_by: str | None = None,
-                page_size: int = PAGE_SIZE, parse_float=None) -> Iterator[dict]:
-        """Yield every record of a list endpoint, one page at a time (lazy: nothing is sent
-        until the first record is asked for, and the next page only when this one is used up).
-
-        ``parse_float=Decimal`` reads every JSON number with a fraction as a ``Decimal``.
-        """
-        params = {"pageSize": page_size, "page": 1}
-        if conditions:
-            params["conditions"] = conditions
-        if order_by:
-            params["orderBy"] = order_by
-        response = self.request("GET", path, params=params)
-        host = urlsplit(response.url).netloc
-        while True:
-            records = decode_json(response, parse_float)
-            if not isinstance(records, list):
-                raise PsaBadResponse(f"ConnectWise answered {path} with something other than a list.",
-                                     "Try again; if it persists, check the site address.")
-            next_url = response.links.get("next", {}).get("url")
-            del response
-            yield from records
-            if not next_url or not records:
-                return
-            if urlsplit(next_url).netloc != host:
-                raise PsaBadResponse("ConnectWise sent a next-page link to another host.",
-                                     "Check the site address; this does not happen with ConnectWise.")
-            response = self._get_url(next_url, path)
 
     def _send(self, method: str, url: str, **kw) -> requests.Response:
         """``GuardedHttp.request`` with ConnectWise's rate limit explained: on ConnectWise cloud
@@ -417,16 +388,6 @@ def dumps_json(value) -> bytes:
 
 _DECIMAL_MARK = "\u0001decimal:"
 _DECIMAL_STRING = re.compile(r'"\\u0001decimal:(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"')
-
-
-def decode_json(response: requests.Response, parse_float=None):
-    """:func:`json_body`, optionally with ``parse_float`` (``Decimal`` for money)."""
-    if parse_float is None:
-        return json_body(response, SERVICE)
-    try:
-        return json.loads(response.content, parse_float=parse_float)
-    except ValueError:
-        return json_body(response, SERVICE)  # raises PsaBadResponse with the usual wording
 
 
 def _normal_codebase(value: str) -> str:

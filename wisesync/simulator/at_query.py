@@ -7,9 +7,11 @@ records before it, so following ``nextPageUrl`` through 50,000 records stays lin
 """
 from __future__ import annotations
 
+import re
+from datetime import datetime, timezone
 from typing import Iterator
 
-from wisesync.simulator import at_data
+from wisesync.simulator import at_data, psa_changes
 
 MAX_RECORDS = 500
 _COMPARE = {"eq", "noteq", "gt", "gte", "lt", "lte"}
@@ -86,7 +88,17 @@ def _comparable(actual, wanted):
     a, w = str(actual).lower(), str(wanted).lower()
     if len(w) == 10 and len(a) > 10 and a[4:5] == "-":  # a date compared with a datetime
         a = a[:10]
+    elif _DATETIME.match(a) and _DATETIME.match(w):  # 09:00:00.000Z and 09:00:00Z are one time
+        return _instant(a), _instant(w)
     return a, w
+
+
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?\Z")
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # Autotask speaks UTC
 
 
 def id_bounds(filters: list, records: int, entity: str) -> tuple[int, int]:
@@ -118,18 +130,31 @@ def _only_ids(filters: list) -> bool:
                for f in filters)
 
 
+def record(entity: str, index: int, records: int) -> dict | None:
+    """Record ``index`` as the simulator shows it now: with the changes of ``psa_changes``
+    (the board of the simulator answering this request) over it, None once deleted."""
+    rec = at_data.record(entity, index, records)
+    changes = psa_changes.current()
+    if changes is None:
+        return rec
+    if rec["id"] in changes.deleted("at", entity):
+        return None
+    return changes.apply("at", entity, rec)
+
+
 def scan(entity: str, filters: list, records: int, start: int = 0) -> Iterator[tuple[int, dict]]:
     """(index, record) pairs matching ``filters`` from index ``start`` on, in id order."""
     lo, hi = id_bounds(filters, records, entity)
     for index in range(max(lo, start), hi):
-        rec = at_data.record(entity, index, records)
-        if matches(rec, filters):
+        rec = record(entity, index, records)
+        if rec is not None and matches(rec, filters):
             yield index, rec
 
 
 def count(entity: str, filters: list, records: int) -> int:
     lo, hi = id_bounds(filters, records, entity)
-    if _only_ids(filters):
+    changes = psa_changes.current()
+    if _only_ids(filters) and not (changes and changes.deleted("at", entity)):
         return max(0, hi - lo)
     return sum(1 for _ in scan(entity, filters, records))
 

@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 from flask import Response, request
 from werkzeug.routing import BaseConverter
 
-from wisesync.simulator import at_data, at_fields, at_invoices, at_query, demo
+from wisesync.simulator import at_data, at_fields, at_invoices, at_query, demo, psa_changes
 from wisesync.simulator.faults import denied_rights, dropped_response, find, request_faults
 
 THRESHOLD = 10_000
@@ -86,7 +86,9 @@ def register(app, state) -> None:
         endpoint = _ENTITIES.get(parts[0].lower(), parts[0]) if parts else ""
         stats.enter(endpoint)
         try:
-            with at_invoices.applied(state):  # reads see PATCH/PUT /Invoices made so far
+            # reads see PATCH/PUT /Invoices made so far, and the records changed or deleted
+            # through /_sim/records
+            with at_invoices.applied(state), psa_changes.applied(psa_changes.for_state(state)):
                 return _answer(state, stats, parts)
         finally:
             stats.leave(endpoint)
@@ -258,7 +260,7 @@ def _item(state, entity, raw_id):
         index = at_data.index_of(entity, int(raw_id), state.records)
     except ValueError:
         return _errors(f"The value '{raw_id}' is not valid for id.")
-    item = None if index is None else at_data.record(entity, index, state.records)
+    item = None if index is None else at_query.record(entity, index, state.records)
     return _json({"item": item})  # Autotask answers an unknown id with 200 and a null item
 
 

@@ -42,9 +42,24 @@ def pick(seq, i: int, salt: int = 0):
     return seq[(i * 7919 + salt * 104729) % len(seq)]
 
 
+UPDATE_STEP = timedelta(minutes=20)
+LAST_SEED_UPDATE = datetime(2025, 1, 1, tzinfo=timezone.utc)  # seeds never look changed lately
+
+
 def last_updated(i: int) -> datetime:
-    """Records are updated in id order, 20 minutes apart (so ``lastUpdated>`` is an id range)."""
-    return BASE_TIME + timedelta(minutes=20 * i)
+    """Seed records are updated in id order, 20 minutes apart, none after ``LAST_SEED_UPDATE``
+    (so ``lastUpdated>`` is an id range, and a big simulator has no records "from the future"
+    that every incremental pull would fetch again). Changes (``psa_changes``) stamp their own."""
+    return min(BASE_TIME + UPDATE_STEP * i, LAST_SEED_UPDATE)
+
+
+def first_updated_after(when: datetime) -> int | None:
+    """The lowest index whose seed ``lastUpdated`` is after ``when`` (None: no seed record is)."""
+    if when >= LAST_SEED_UPDATE:
+        return None
+    if when < BASE_TIME:
+        return 0
+    return (when - BASE_TIME) // UPDATE_STEP + 1
 
 
 def stamp(when: datetime) -> str:
@@ -67,6 +82,23 @@ def company_identifier(i: int) -> str:
 def company_ref(i: int) -> dict:
     return {"id": i, "identifier": company_identifier(i), "name": company_name(i),
             "_info": {"company_href": f"/company/companies/{i}"}}
+
+
+# /company/companies/statuses: each status carries its own inactiveFlag (CompanyStatus in
+# ConnectWise's generated clients: name, defaultFlag, inactiveFlag, notifyFlag,
+# disallowSavingFlag, notificationMessage, customNoteFlag, cancelOpenTracksFlag, track). Names
+# are the tenant's own words, so "Not Approved" is inactive and "Inactive Review" is not.
+COMPANY_STATUSES = [(1, "Active", False, True), (2, "Inactive", True, False),
+                    (3, "Not Approved", True, False), (4, "Inactive Review", False, False),
+                    (5, "Credit Hold", False, False)]
+
+
+def company_status(i: int) -> dict:
+    status_id, name, inactive, default = COMPANY_STATUSES[i - 1]
+    return {"id": status_id, "name": name, "defaultFlag": default, "inactiveFlag": inactive,
+            "notifyFlag": False, "disallowSavingFlag": status_id == 3, "notificationMessage": "",
+            "customNoteFlag": False, "cancelOpenTracksFlag": False,
+            "_info": {"lastUpdated": stamp(BASE_TIME), "updatedBy": "jsmith"}}
 
 
 def company(i: int) -> dict:

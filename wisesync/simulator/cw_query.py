@@ -31,8 +31,9 @@ parameter names ignore case (``PageSize``, ``Conditions``, connectpyse's ``child
 from __future__ import annotations
 
 import re
+from itertools import islice
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 from urllib.parse import urlencode
 
@@ -71,15 +72,36 @@ class Collection:
     get: Callable[[int], dict]
     id_is_index: bool = True  # record ``id`` == index, so ``pageId`` maps straight to an index
     excluded: set = field(default_factory=set)  # ids hidden (e.g. invoices already batched)
+    changed: Callable[[], set] | None = None  # ids whose record differs from the seed
+    # index of the first seed record updated after a time (None: none is); set when seeds'
+    # lastUpdated grows with the index, so ``lastUpdated>[…]`` need not read the older ones
+    first_updated_after: Callable | None = None
 
     def iter_from(self, start: int = 1, predicate=None) -> Iterator[dict]:
-        for index in range(max(1, start), self.size + 1):
+        """Records from index ``start`` on, in id order, that pass ``predicate``. A predicate's
+        ``id_floor`` / ``updated_after`` (see :func:`predicate`) let the scan start late, the
+        way ConnectWise's indexes would: only the candidates that can match are read."""
+        for index in self._candidates(max(1, start), predicate):
             if self.id_is_index and index in self.excluded:
                 continue
             record = self.get(index)
             if record["id"] in self.excluded or (predicate and not predicate(record)):
                 continue
             yield record
+
+    def _candidates(self, start: int, predicate) -> Iterator[int]:
+        if self.id_is_index:
+            floor = getattr(predicate, "id_floor", None)
+            start = max(start, floor or 1)
+        after = getattr(predicate, "updated_after", None)
+        if after is None or self.first_updated_after is None or not self.id_is_index:
+            yield from range(start, self.size + 1)
+            return
+        first = self.first_updated_after(after)
+        first = self.size + 1 if first is None else max(first, start)
+        changed = self.changed() if self.changed else set()
+        yield from sorted(i for i in changed if start <= i < first)  # changed since: any index
+        yield from range(first, self.size + 1)
 
     def schema(self) -> "Schema":
         """The field names the records use, learnt from the first few (records leave out a
@@ -223,7 +245,7 @@ class _Parser:
         while self._word() == "and":
             self.pos += 1
             parts.append(self._unary())
-        return parts[0] if len(parts) == 1 else (lambda r, ps=parts: all(p(r) for p in ps))
+        return parts[0] if len(parts) == 1 else _all_of(parts)
 
     def _unary(self):
         token = self._peek()
@@ -276,7 +298,14 @@ class _Parser:
         test = _compare(op, wanted, self.parameter)
         if negate:
             return lambda r: not test(getter(r))
-        return lambda r: test(getter(r))
+        node = lambda r: test(getter(r))  # noqa: E731
+        key = name.replace(".", "/").lower()
+        if key == "id" and op in (">", ">=") and isinstance(wanted, int) and not isinstance(wanted, bool):
+            node.id_floor = wanted + 1 if op == ">" else wanted
+            node.only_id = True  # nothing but the floor: the matches can be counted, not read
+        if key in ("lastupdated", "_info/lastupdated") and op in (">", ">=") and isinstance(wanted, datetime):
+            node.updated_after = wanted if op == ">" else wanted - timedelta(microseconds=1)
+        return node
 
     def _value(self):
         token = self._peek()
@@ -298,6 +327,19 @@ class _Parser:
             return None
         self.pos -= 1
         self._fail("expected a value (a number, a \"string\", a [date], true, false or null)")
+
+
+def _all_of(parts: list):
+    """All of ``parts``; keeps the strongest ``id_floor``/``updated_after`` any of them has
+    (an ``and`` only narrows), for :meth:`Collection.iter_from`. ``or``/``not`` keep none."""
+    def node(r):
+        return all(p(r) for p in parts)
+    for hint in ("id_floor", "updated_after"):
+        values = [getattr(p, hint) for p in parts if getattr(p, hint, None) is not None]
+        if values:
+            setattr(node, hint, max(values))
+    node.only_id = all(getattr(p, "only_id", False) for p in parts)
+    return node
 
 
 def as_datetime(text: str) -> datetime:
@@ -445,7 +487,7 @@ def predicate(coll: Collection, args: dict, schema: Schema | None = None):
                                        if isinstance(e, dict)))
     if not tests:
         return None
-    return tests[0] if len(tests) == 1 else (lambda r: all(t(r) for t in tests))
+    return tests[0] if len(tests) == 1 else _all_of(tests)
 
 
 def _order(schema: Schema, text: str | None):
@@ -520,11 +562,28 @@ def _int_arg(args, name: str, default: int | None) -> int | None:
         raise ConditionError(f"{name} must be a whole number", name) from None
 
 
+def _id_range(collection: Collection, test) -> int | None:
+    """The first index when ``test`` is only ``id > N`` (a keyset page) on an id-indexed
+    collection: its matches are every index from there that is not excluded."""
+    if test is not None and getattr(test, "only_id", False) and collection.id_is_index:
+        return max(1, test.id_floor)
+    return None
+
+
+def _ids_from(collection: Collection, first: int) -> tuple[int, Iterator[int]]:
+    hidden = sum(1 for i in collection.excluded if isinstance(i, int) and i >= first)
+    total = max(0, collection.size - first + 1 - hidden)
+    return total, (i for i in range(first, collection.size + 1) if i not in collection.excluded)
+
+
 def count(collection: Collection, args) -> int:
     args = normal_args(args)
     test = predicate(collection, args)
     if test is None and not collection.excluded:
         return collection.size
+    first = _id_range(collection, test)
+    if first is not None:
+        return _ids_from(collection, first)[0]
     return sum(1 for _ in collection.iter_from(1, test))
 
 
@@ -565,6 +624,9 @@ def page(collection: Collection, args, forward_only: bool, base_url: str) -> tup
         total = collection.size
         first = (number - 1) * size + 1
         records = [collection.get(i) for i in range(first, min(total, first + size - 1) + 1)]
+    elif _only_id_ascending(keys) and _id_range(collection, test) is not None:
+        total, ids = _ids_from(collection, _id_range(collection, test))
+        records = [collection.get(i) for i in islice(ids, (number - 1) * size, number * size)]
     elif _only_id_ascending(keys):
         records, total = [], 0
         for record in collection.iter_from(1, test):

@@ -19,7 +19,7 @@ from functools import partial
 
 from flask import Flask, Response, g, request
 
-from wisesync.simulator import cw_accounting, cw_data, demo
+from wisesync.simulator import cw_accounting, cw_data, demo, psa_changes
 from wisesync.simulator.cw_books import API_MEMBER, books_for
 from wisesync.simulator.cw_query import (Collection, ConditionError, count, normal_args, page,
                                          select_fields)
@@ -169,15 +169,26 @@ def member_count(state) -> int:
 def _collections(state) -> dict[str, tuple[str, Collection]]:
     companies, agreements, catalog = (state.size(k) for k in ("companies", "agreements", "catalog"))
     members = member_count(state)
+    changes = psa_changes.for_state(state)
+
+    def seeded(path: str, size: int, get, stamped: bool = True) -> Collection:
+        # The seed with /_sim/records' changes over it; ``stamped``: seeds' lastUpdated grows
+        # with the id (cw_data.last_updated), so ``lastUpdated>`` can skip to an index.
+        return Collection(size, changes.getter("cw", path, get), excluded=changes.deleted("cw", path),
+                          changed=partial(changes.changed_ids, "cw", path),
+                          first_updated_after=cw_data.first_updated_after if stamped else None)
+
     return {
-        "company/companies": ("companies", Collection(companies, cw_data.company)),
-        "company/contacts": ("contacts", Collection(state.size("contacts"), cw_data.contact)),
-        "finance/agreements": ("agreements", Collection(
-            agreements, partial(cw_data.agreement, companies=companies))),
-        "procurement/catalog": ("catalog", Collection(catalog, cw_data.catalog_item)),
-        "procurement/products": ("catalog", Collection(catalog, partial(
+        "company/companies": ("companies", seeded("company/companies", companies, cw_data.company)),
+        "company/companies/statuses": ("companies", seeded(
+            "company/companies/statuses", len(cw_data.COMPANY_STATUSES), cw_data.company_status, False)),
+        "company/contacts": ("contacts", seeded("company/contacts", state.size("contacts"), cw_data.contact)),
+        "finance/agreements": ("agreements", seeded(
+            "finance/agreements", agreements, partial(cw_data.agreement, companies=companies))),
+        "procurement/catalog": ("catalog", seeded("procurement/catalog", catalog, cw_data.catalog_item)),
+        "procurement/products": ("catalog", seeded("procurement/products", catalog, partial(
             cw_data.product, catalog_size=catalog, agreements=agreements))),
-        "system/members": ("system", Collection(members, cw_data.member)),
+        "system/members": ("system", seeded("system/members", members, cw_data.member)),
     }
 
 

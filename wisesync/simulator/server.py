@@ -56,8 +56,9 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
     @app.post("/_sim/reset")
     def reset():
         """Restore every seed: ConnectWise batches/payments/tokens, the Xero organisations and
-        the Autotask invoice writes (webServiceDate, paidDate...)."""
-        for part in ("cw_books", "xero", "at_invoices"):
+        the Autotask invoice writes (webServiceDate, paidDate...) and the records changed or
+        deleted through /_sim/records."""
+        for part in ("cw_books", "xero", "at_invoices", "psa_changes"):
             if getattr(state, part, None) is not None:
                 getattr(state, part).reset()
         return {"ok": True}
@@ -68,7 +69,7 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
 
 
 # Each PSA module exposes ``register(app, state)``.
-_PSA_MODULES = ("wisesync.simulator.cw_rest", "wisesync.simulator.cw_soap",
+_PSA_MODULES = ("wisesync.simulator.psa_changes", "wisesync.simulator.cw_rest", "wisesync.simulator.cw_soap",
                 "wisesync.simulator.autotask",
                 "wisesync.simulator.xero_identity", "wisesync.simulator.xero_api",
                 "wisesync.simulator.xero_admin")
