@@ -1,16 +1,20 @@
-"""Load: N concurrent logged-in sessions against gunicorn, on SQLite and on PostgreSQL (issue 5).
+"""Load: N concurrent logged-in sessions against gunicorn, on SQLite and on PostgreSQL (issues 5, 16).
 
-    .venv/bin/python benchmarks/load.py [--duration 60] [--sessions 50] [--workers 2]
-                                        [--db sqlite,postgresql] [--pg-url postgresql://postgres@127.0.0.1:5432/test]
+    .venv/bin/python benchmarks/load.py [--duration 60] [--sessions 50] [--workers 2] [--rounds 4]
+        [--products 50000] [--audit 20000]
+        [--db sqlite,postgresql] [--pg-url postgresql://postgres@127.0.0.1:5432/test]
 
 For each database: a throw-away instance migrated like ``scripts/serve`` (PostgreSQL: a fresh
-``wisesync_load`` database next to the one in --pg-url), an account with 10 companies and one
-user per session (every fifth an account-admin), gunicorn with --workers (4 threads each)
-on a free loopback port. Each session logs in through the real form (CSRF token and all) and
-then walks the pages its role sees — home, PSA data, profile; admins also users, companies and
-the audit log — for --duration seconds. Prints requests/s, p50, p99 and the error count
-(anything but a 200, including a session that fell back to the login page). Goal: 0 errors.
-The login throttle is raised for the run: 50 sessions log in from one IP.
+``wisesync_load`` database next to the one in --pg-url), an account with 10 companies, one
+user per session (every fifth an account-admin), --products pulled PSA products (plus a
+tenth as many customers) and --audit audit rows, so the heavy pages carry real data; gunicorn
+with --workers (4 threads each) on a free loopback port. All portals run at once and are
+measured interleaved: --rounds rounds, each giving every database an equal slice of
+--duration, so a busy moment on the machine does not land on one database only. Each session
+logs in once through the real form (CSRF token and all) and then walks the pages its role
+sees — home, PSA data, profile; admins also users, companies and the audit log. Prints, per
+database, requests/s, p50, p99 and the error count (anything but a 200, including a session
+that fell back to the login page). Goal: 0 errors. The login throttle is raised for the run.
 """
 from __future__ import annotations
 
@@ -35,24 +39,27 @@ BIN = Path(sys.executable).parent
 PASSWORD = "Load-Test-Pass-1"
 USER_PAGES = ["/", "/psa/customers", "/profile", "/psa/products"]
 ADMIN_PAGES = USER_PAGES + ["/users/", "/companies/", "/audit"]
+HEAVY = {"/psa/customers", "/psa/products", "/audit"}  # the pages over the seeded tables
 
 from benchmarks.simproc import free_port  # noqa: E402
 
 
 
-def postgres_database(admin_url: str) -> str:
+def postgres_database(admin_url: str, name: str = "wisesync_load") -> str:
+    """A fresh, empty database ``name`` on the server of ``admin_url``; returns its URL."""
     from wisesync.config import normalize_database_url
 
     engine = sa.create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "wisesync_load" WITH (FORCE)'))
-        conn.execute(sa.text('CREATE DATABASE "wisesync_load"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + "/wisesync_load"
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-def seed(env: dict, sessions: int) -> list[tuple[str, bool]]:
-    """Account, companies and one user per session, written through the models."""
+def seed(env: dict, sessions: int, products: int = 0, audit: int = 0) -> list[tuple[str, bool]]:
+    """Account, companies, one user per session (through the models), then PSA records and
+    audit rows (Core inserts, as a pull writes them)."""
     from wisesync.app import create_app
 
     from wisesync.config import normalize_database_url
@@ -83,8 +90,40 @@ def seed(env: dict, sessions: int) -> list[tuple[str, bool]]:
             people.append((email, admin))
         db.session.add_all(companies)
         db.session.commit()
+        seed_records(db, account.id, products, audit)
         db.engine.dispose()
     return people
+
+
+def seed_records(db, account_id: int, products: int, audit: int) -> None:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from wisesync.audit.models import AuditEvent
+    from wisesync.modelbase import utcnow
+    from wisesync.psadata.models import PsaCustomer, PsaProduct
+    from wisesync.users.models import User
+
+    def batches(model, count, row):
+        for first in range(0, count, 5000):
+            db.session.execute(sa.insert(model), [row(i) for i in range(first, min(first + 5000, count))])
+            db.session.commit()
+
+    words = ("Laptop", "Firewall", "Backup", "Switch", "Licence", "Monitor", "Router", "Support")
+    batches(PsaProduct, products, lambda i: {
+        "account_id": account_id, "kind": "catalog", "psa_id": i + 1, "name": f"{words[i % 8]} {i:06d}",
+        "identifier": f"SKU-{i:06d}", "description": f"Load item {i}", "active": i % 10 != 0,
+        "price": None if i % 7 == 0 else Decimal(i % 50_000) / 100})
+    batches(PsaCustomer, products // 10, lambda i: {
+        "account_id": account_id, "psa_id": i + 1, "name": f"Customer {i:06d}", "identifier": f"C{i}",
+        "status": "Active", "active": i % 10 != 0})
+    users = db.session.scalars(sa.select(User.id).where(User.account_id == account_id)).all()
+    actions = ("auth.login", "user.edited", "qlink.use", "user.role_changed", "qlink.revoked")
+    now = utcnow()
+    batches(AuditEvent, audit, lambda i: {
+        "account_id": account_id, "actor_id": users[i % len(users)], "target_user_id": users[(i * 7) % len(users)],
+        "action": actions[i % len(actions)], "detail": f"load row {i}", "ip": "127.0.0.1",
+        "created_at": now - timedelta(seconds=i * 13)})
 
 
 def start_portal(database_url: str, workers: int, instance: Path):
@@ -121,31 +160,22 @@ def login(url: str, email: str) -> requests.Session:
     return s
 
 
-def run_session(url, email, admin, clock, latencies, errors, lock, ready):
-    try:
-        session = login(url, email)
-    except Exception as exc:  # noqa: BLE001 (counted, not raised: one bad login is one error)
-        with lock:
-            errors.append(f"login {email}: {exc}")
-        ready.wait()
-        return
-    ready.wait()
-    # The keep-alive connection went idle while the others logged in and gunicorn closed it.
+def run_session(session, pages, clock, latencies, errors, lock):
+    # The keep-alive connection went idle between rounds and gunicorn closed it.
     session.close()
     stop_at = clock["stop_at"]
-    pages = ADMIN_PAGES if admin else USER_PAGES
     mine, bad, i = [], [], 0
     while time.monotonic() < stop_at:
         path = pages[i % len(pages)]
         i += 1
         started = time.perf_counter()
         try:
-            r = session.get(url + path, allow_redirects=False, timeout=30)
+            r = session.get(clock["url"] + path, allow_redirects=False, timeout=30)
             ok = r.status_code == 200
             detail = f"{path} → {r.status_code}"
         except requests.RequestException as exc:
             ok, detail = False, f"{path} → {exc.__class__.__name__}"
-        mine.append(time.perf_counter() - started)
+        mine.append((path, time.perf_counter() - started))
         if not ok:
             bad.append(detail)
     with lock:
@@ -153,34 +183,51 @@ def run_session(url, email, admin, clock, latencies, errors, lock, ready):
         errors.extend(bad)
 
 
-def measure(name: str, database_url: str, args) -> dict:
-    with tempfile.TemporaryDirectory(prefix=f"wisesync-load-{name}-") as tmp:
-        instance = Path(tmp)
-        proc, log, url, env = start_portal(database_url, args.workers, instance)
-        try:
-            people = seed(env, args.sessions)
-            latencies, errors, lock = [], [], threading.Lock()
-            clock: dict = {}
-            # Every session logs in first; the clock starts when the last one is in.
-            ready = threading.Barrier(args.sessions + 1, action=lambda: clock.update(
-                started=time.monotonic(), stop_at=time.monotonic() + args.duration))
-            threads = [threading.Thread(target=run_session, daemon=True, args=(
-                url, email, admin, clock, latencies, errors, lock, ready)) for email, admin in people]
-            for t in threads:
-                t.start()
-            ready.wait()
-            for t in threads:
-                t.join()
-            elapsed = time.monotonic() - clock["started"]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-            log.close()
-    ordered = sorted(latencies)
-    q = statistics.quantiles(ordered, n=100) if len(ordered) >= 2 else [0] * 99
-    return {"db": name, "requests": len(ordered), "rps": len(ordered) / elapsed,
-            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "errors": len(errors),
-            "first_errors": errors[:5]}
+class Portal:
+    """One database's running portal, its logged-in sessions and what they measured."""
+
+    def __init__(self, name: str, database_url: str, args):
+        self.name, self.tmp = name, tempfile.TemporaryDirectory(prefix=f"wisesync-load-{name}-")
+        self.proc, self.log, self.url, env = start_portal(database_url, args.workers, Path(self.tmp.name))
+        started = time.perf_counter()
+        people = seed(env, args.sessions, args.products, args.audit)
+        self.seconds_seeding = time.perf_counter() - started
+        self.latencies, self.errors, self.elapsed = [], [], 0.0
+        self.sessions = []
+        for email, admin in people:
+            try:
+                self.sessions.append((login(self.url, email), ADMIN_PAGES if admin else USER_PAGES))
+            except Exception as exc:  # noqa: BLE001 (counted, not raised: one bad login is one error)
+                self.errors.append(f"login {email}: {exc}")
+
+    def run(self, seconds: float) -> None:
+        lock, clock = threading.Lock(), {"url": self.url, "stop_at": time.monotonic() + seconds}
+        started = time.monotonic()
+        threads = [threading.Thread(target=run_session, daemon=True, args=(
+            session, pages, clock, self.latencies, self.errors, lock)) for session, pages in self.sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.elapsed += time.monotonic() - started
+
+    def result(self) -> dict:
+        ordered = sorted(seconds for _path, seconds in self.latencies)
+
+        def p50(paths):
+            chosen = [seconds for path, seconds in self.latencies if path in paths]
+            return statistics.median(chosen) if chosen else 0.0
+        q = statistics.quantiles(ordered, n=100) if len(ordered) >= 2 else [0] * 99
+        return {"db": self.name, "requests": len(ordered), "rps": len(ordered) / max(self.elapsed, 1e-9),
+                "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "errors": len(self.errors),
+                "first_errors": self.errors[:5], "heavy_p50_ms": p50(HEAVY) * 1000,
+                "light_p50_ms": p50(set(ADMIN_PAGES) - HEAVY) * 1000}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        self.log.close()
+        self.tmp.cleanup()
 
 
 def main() -> None:
@@ -188,22 +235,39 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds per database")
+    parser.add_argument("--products", type=int, default=50_000, help="pulled PSA products seeded")
+    parser.add_argument("--audit", type=int, default=20_000, help="audit rows seeded")
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=os.environ.get("WISESYNC_TEST_POSTGRES_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
-    print(f"{args.sessions} logged-in sessions, {args.duration:g} s, gunicorn {args.workers} workers x 4 threads")
-    for name in args.db.split(","):
-        if name == "sqlite":
-            tmp = tempfile.mkdtemp(prefix="wisesync-load-db-")
-            url = f"sqlite:///{tmp}/load.sqlite3"
-        else:
-            url = postgres_database(args.pg_url)
-        result = measure(name, url, args)
+    print(f"{args.sessions} logged-in sessions, {args.duration:g} s per database in {args.rounds} interleaved "
+          f"rounds, gunicorn {args.workers} workers x 4 threads; {args.products:,} products, {args.audit:,} audit rows")
+    portals = []
+    try:
+        for name in args.db.split(","):
+            if name == "sqlite":
+                url = f"sqlite:///{tempfile.mkdtemp(prefix='wisesync-load-db-')}/load.sqlite3"
+            else:
+                url = postgres_database(args.pg_url)
+            portals.append(Portal(name, url, args))
+            print(f"{name:<10} seeded in {portals[-1].seconds_seeding:.1f}s")
+        for _ in range(args.rounds):
+            for portal in portals:
+                portal.run(args.duration / args.rounds)
+    finally:
+        for portal in portals:
+            portal.stop()
+    for portal in portals:
+        result = portal.result()
         print(f"{result['db']:<10} requests={result['requests']:<7} rps={result['rps']:.1f} "
               f"p50={result['p50_ms']:.1f}ms p99={result['p99_ms']:.1f}ms errors={result['errors']}")
         for line in result["first_errors"]:
             print(f"    error: {line}")
+        light = result["light_p50_ms"]
+        print(f"{'':<10} ratio heavy/light p50={result['heavy_p50_ms'] / light if light else 0:.2f} "
+              f"({', '.join(sorted(HEAVY))}: {result['heavy_p50_ms']:.1f}ms; the other pages: {light:.1f}ms)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Queries per page and throughput of the user list (issue 2, Performance).
+"""Queries per page and throughput of the user list (issue 2); PSA product pages at 200k (issue 16).
 
-    .venv/bin/python benchmarks/pages.py [--requests 500] [--rounds 5]
+    .venv/bin/python benchmarks/pages.py [--requests 500] [--rounds 5] [--products 200000]
+        [--products-small 10000] [--repeats 15] [--db sqlite,postgresql] [--pg-url URL]
 
 Builds a throw-away SQLite database through the real migrations, an account with an admin,
 then prints:
@@ -8,13 +9,18 @@ then prints:
     list loads companies for a whole page with one extra query, never one per user);
   * the throughput of ``/users`` at 1,000 users and of ``/healthz`` on the same real server
     (werkzeug, threaded, one logged-in ``requests.Session``; best of alternating rounds), and
-    last ``ratio=`` (goal >= 0.4).
+    last ``ratio=`` (goal >= 0.4);
+  * per database, the server-side time of each kind of ``/psa/products`` page (first, middle,
+    last, by price, searches) at --products-small and at --products, and the worst growth
+    (goal <= 2.0; see benchmarks/pages_psa.py). PostgreSQL runs in a fresh ``wisesync_pages``
+    database next to the one in --pg-url.
 Numbers only: nothing here asserts on time.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -36,15 +42,16 @@ from wisesync.extensions import db  # noqa: E402
 from wisesync.passwords import hash_password  # noqa: E402
 from wisesync.users.listing import PER_PAGE  # noqa: E402
 from wisesync.users.models import User  # noqa: E402
+from benchmarks import pages_psa  # noqa: E402
 
 PASSWORD = "Benchmark-pass-1"
 
 
-def build_app(folder: Path):
+def build_app(folder: Path, database_url: str = ""):
     from flask_migrate import upgrade
 
     app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
         "INSTANCE_PATH": str(folder / "instance"),
         "SECRET_KEY": "benchmark-only-secret",
         "WISESYNC_SECRETS_KEYS": [Fernet.generate_key().decode()],
@@ -142,9 +149,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500, help="requests per URL")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (best counts)")
+    parser.add_argument("--products", type=int, default=200_000, help="PSA products, large case")
+    parser.add_argument("--products-small", type=int, default=10_000, help="PSA products, small case")
+    parser.add_argument("--repeats", type=int, default=15, help="views of each PSA page (median counts)")
+    parser.add_argument("--db", default="sqlite,postgresql", help="databases for the PSA pages")
+    parser.add_argument("--pg-url", default=os.environ.get("WISESYNC_TEST_POSTGRES_URL",
+                                                           "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    users_benchmark(args)
+    for name in args.db.split(","):
+        psa_benchmark(name, args)
 
+
+def psa_benchmark(name: str, args) -> None:
+    from benchmarks.load import postgres_database
+    from wisesync.config import normalize_database_url
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = normalize_database_url(postgres_database(args.pg_url, "wisesync_pages")) if name == "postgresql" else ""
+        app = build_app(Path(tmp), url)
+        account_id, _companies = seed(app)
+        timer = pages_psa.ServerTimes(app)
+        server = make_server("127.0.0.1", 0, timer, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            session = requests.Session()
+            login(session, base)
+            measured, cold = [], []
+            done = 1
+            for size in (args.products_small, args.products):
+                pages_psa.seed_products(app, account_id, done, size + 1)
+                done = size + 1
+                cold.append(pages_psa.first_view(session, base, timer))
+                urls = pages_psa.pages(session, base, app, account_id, size)
+                measured.append(pages_psa.time_pages(session, base, timer, urls, args.repeats))
+            pages_psa.report(name, args.products_small, args.products, *measured, tuple(cold))
+        finally:
+            server.shutdown()
+            with app.app_context():
+                db.engine.dispose()
+
+
+def users_benchmark(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = build_app(Path(tmp))
         account_id, company_ids = seed(app)

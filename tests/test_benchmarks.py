@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("script,args,expect", [
-    ("pages.py", ["--requests", "10", "--rounds", "1"], r"queries GET /users: 10 users=(\d+) 1000 users=\1 equal"),
+    ("pages.py", ["--requests", "10", "--rounds", "1", "--products", "1200", "--products-small", "300",
+                  "--repeats", "1", "--db", "sqlite"],
+     r"queries GET /users: 10 users=(\d+) 1000 users=\1 equal[\s\S]*sqlite: worst per-page growth ratio=\d"),
+    ("load.py", ["--duration", "2", "--sessions", "2", "--workers", "1", "--rounds", "2", "--products", "600",
+                 "--audit", "300", "--db", "sqlite"], r"sqlite +requests=\d+ .* errors=0"),
     ("psa_fetch.py", ["--records", "1500", "--rounds", "1"], r"client peak memory growth"),
     ("pull.py", ["--products", "1200", "--companies", "60", "--agreements", "60", "--rounds", "1"],
      r"records per pass: 1,323"),
