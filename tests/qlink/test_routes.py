@@ -19,6 +19,7 @@ def test_generate_shows_the_full_link_once_with_copy_button_and_connectwise_step
     token = token_from(response)
     assert 'data-copy="qlink-url"' in html and 'id="qlink-url"' in html
     assert "Custom Menu Entry" in html and "System &gt; Setup Tables" in html
+    assert html.count(f'href="/users/{user.id}#qlink"') == 2  # Back and Done lead to the QLink section
     assert html.count(token) >= 2  # in the box and filled into the ConnectWise step
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
@@ -84,6 +85,7 @@ def test_revoke_stops_the_link(app, client, login):
     login(admin)
     response = client.post(f"/users/{user.id}/qlink/revoke")
     assert response.status_code == 302
+    assert response.headers["Location"] == f"/users/{user.id}#qlink"  # back to the QLink section
     assert client.get(f"/q/{token}").status_code == 404
     assert "No QLink" in client.get(f"/users/{user.id}").get_data(as_text=True)
 

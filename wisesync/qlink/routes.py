@@ -74,7 +74,7 @@ def generate(user_id: int):
     user = get_scoped_or_404(User, user_id)
     if not user.enabled:
         flash(f"{user.full_name} is disabled; enable them before generating a QLink.", "error")
-        return redirect(url_for("users.edit", user_id=user.id))
+        return redirect(url_for("users.edit", user_id=user.id, _anchor="qlink"))
     token = services.generate_qlink(user, actor=current_actor(), ip=client_ip())
     return render_template("qlink/generated.html", kind="user", user=user,
                            url=external_url("qlink.use", token=token))
@@ -89,7 +89,7 @@ def revoke(user_id: int):
         flash(f"The QLink of {user.full_name} was revoked and stopped working.", "success")
     else:
         flash(f"{user.full_name} had no QLink.", "info")
-    return redirect(url_for("users.edit", user_id=user.id))
+    return redirect(url_for("users.edit", user_id=user.id, _anchor="qlink"))
 
 
 @bp.get("/qlinks")
