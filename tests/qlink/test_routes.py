@@ -182,6 +182,8 @@ def test_account_qlink_opens_the_embedded_login_page_of_that_account(app, client
     page = client.get("/embedded/login")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and account.name in html and 'action="/login"' in html
+    assert '<a href="/reset-password" id="forgot-password">Forgot your password?</a>' in html
+    assert client.get("/reset-password").status_code == 200  # the page it leads to opens
     with client.session_transaction() as s:
         assert s["embedded_account"] == account.id and s["embedded"] is True
     login(user)
