@@ -31,7 +31,7 @@ def set_schedule(company, schedule: str) -> None:
 
 def test_the_schedule_check_is_a_periodic_task_of_the_queue(app):
     task = registry.periodic_tasks()[schedules.TASK]
-    assert task.schedule == "*/5 * * * *" and task.fn is schedules.start_due_syncs
+    assert task.schedule == "*/5 * * * *" and task.fn is schedules.start_due_runs
 
 
 def test_manual_companies_are_never_due_and_scheduled_ones_are_by_their_interval(app, world):

@@ -1,5 +1,7 @@
 """The sync pages (DESIGN §10.6): the companies, a company's review, starting a run, its
-progress (HTML or JSON), and the ledger history.
+progress (HTML or JSON), and the ledger history. ``POST /sync/<company>/payments`` starts a
+payment run (Xero payments back to the PSA, :mod:`.payments_run`), followed on the same
+``/sync/runs/<run-id>`` page.
 
 Any signed-in person of the account, for the companies they may sync (admins: every one;
 users: those ticked on their page). Another account's company or run is a 404; a company of
@@ -11,7 +13,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from wisesync.auth.access import client_ip, current_actor
-from wisesync.transactions import history, services
+from wisesync.transactions import history, payments_run, services
 from wisesync.transactions.forms import SyncForm
 from wisesync.transactions.models import LEDGER_STATES
 from wisesync.web import MAX_ID
@@ -24,6 +26,7 @@ def register(app) -> None:
 
     app.register_blueprint(bp, url_prefix="/sync")
     register_tasks(app)
+    payments_run.register_tasks(app)
 
 
 def _company(company_id: int):
@@ -77,6 +80,18 @@ def start(company_id: int):
     return redirect(url_for("transactions.run", run_id=run.id), code=303)
 
 
+@bp.post("/<int:company_id>/payments")
+@login_required
+def payments(company_id: int):
+    """*Sync payments now*: the same people as a sync; one run (of either kind) per company."""
+    company = _company(company_id)
+    run, started = payments_run.start_payments(company, actor=current_actor(), ip=client_ip())
+    if not started:
+        flash(f"A {'payment sync' if run.purpose == 'payments' else 'sync'} of {company.name} is already "
+              "running; here is its progress. Sync payments again once it has finished.", "info")
+    return redirect(url_for("transactions.run", run_id=run.id), code=303)
+
+
 @bp.get("/runs/<int:run_id>")
 @login_required
 def run(run_id: int):
@@ -86,12 +101,17 @@ def run(run_id: int):
         abort(404)
     except services.NotAllowed as exc:
         abort(403, description=str(exc))
-    progress = services.progress(found)
+    paying = found.purpose == payments_run.PURPOSE
+    progress = payments_run.progress(found) if paying else services.progress(found)
     if _wants_json():
         response = jsonify(progress)
         response.headers["Cache-Control"] = "no-store"
         return response
     company = services.company_of(found)
+    if paying:
+        return render_template("transactions/payments_run.html", run=found, progress=progress, company=company,
+                               started_by=services.started_by(found),
+                               links=payments_run.run_links(found, company))
     return render_template("transactions/run.html", run=found, progress=progress, company=company,
                            started_by=services.started_by(found), links=services.run_links(found, company))
 
@@ -115,6 +135,7 @@ def ledger():
     q = request.args.get("q", "").strip()[:100]
     page = request.args.get("page", 1, type=int) or 1
     result = history.ledger_page(list(allowed), company_id=company_id, state=state, q=q, page=page)
-    links = {entry.id: history.document_link(company, entry) for entry, company in result.items}
+    links = {entry.id: payments_run.document_link(company, entry) if entry.kind == payments_run.KIND
+             else history.document_link(company, entry) for entry, company in result.items}
     return render_template("transactions/history.html", result=result, companies=companies, links=links,
                            states=history.FILTER_STATES, ledger_states=LEDGER_STATES)
