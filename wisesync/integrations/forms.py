@@ -2,6 +2,8 @@
 job (in services), not the form's."""
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -11,6 +13,20 @@ from wisesync.psa.connectwise_common import CLOUD_SITES, resolve_site
 from wisesync.psa.errors import PsaConfigError
 
 KEEP_SECRET = "Leave blank to keep the current value."
+# Autotask's zones are webservicesN.autotask.net, their REST API under /ATServicesRest/. Help
+# articles (Sync 365's among them) tell people to type just the zone's name, "webservices2".
+AUTOTASK_ZONE = re.compile(r"^(?:https?://)?(webservices\d+)(?:\.autotask\.net)?/?$", re.IGNORECASE)
+ZONE_EXAMPLE = "webservices5, or its URL https://webservices5.autotask.net/ATServicesRest/"
+
+
+def autotask_zone_url(value):
+    """Field filter: a zone's name or host (``webservices2``, ``webservices2.autotask.net``) is
+    that zone's REST address; anything else is left for the validator."""
+    if isinstance(value, str):
+        match = AUTOTASK_ZONE.match(value.strip())
+        if match:
+            return f"https://{match.group(1).lower()}.autotask.net/ATServicesRest/"
+    return value
 REGION_CHOICES = [("na", "North America (api-na.myconnectwise.net)"),
                   ("eu", "Europe (api-eu.myconnectwise.net)"),
                   ("au", "Australia (api-au.myconnectwise.net)"),
@@ -66,11 +82,11 @@ class AutotaskSettingsForm(FlaskForm):
     at_integration_code = StringField("Integration code", filters=[strip], validators=[
         DataRequired("Enter the integration code (Autotask calls it the API tracking identifier)."),
         Length(max=120, message="The integration code is at most 120 characters.")])
-    at_zone_url = StringField("Zone URL (optional)", filters=[strip], validators=[
+    at_zone_url = StringField("Zone (optional)", filters=[strip, autotask_zone_url], validators=[
         Optional(), Length(max=255, message="The zone URL is at most 255 characters.")],
-        description="Leave blank to detect it from the username, e.g. https://webservices5.autotask.net/ATServicesRest/.")
+        description=f"Leave blank to detect it from the username, or type the zone: {ZONE_EXAMPLE}.")
     save_anyway = BooleanField("Save even if the test fails")
 
     def validate_at_zone_url(self, field) -> None:
         if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError("The zone URL starts with https://, like https://webservices5.autotask.net/ATServicesRest/.")
+            raise ValidationError(f"Type the zone's name or URL, like {ZONE_EXAMPLE}.")
