@@ -100,6 +100,29 @@ def test_without_the_index_search_scans_and_says_so(account, monkeypatch, caplog
     assert len(warnings) == 1 and "every search scans the table" in warnings[0]  # once, not per view
 
 
+@pytest.mark.sqlite_only
+def test_sqlite_indexes_queued_rows_before_searching_or_scans_while_another_writer_holds_on(
+        account, monkeypatch, caplog, tmp_path):
+    import sqlite3
+
+    queued = "SELECT count(*) FROM psa_products_fts_queue"
+    assert db.session.scalar(sa.text(queued)) == 3  # the rows the fixture wrote
+    assert found(account, "wall") == ["Firewall XG"] and db.session.scalar(sa.text(queued)) == 0
+    db.session.add(PsaProduct(account_id=account.id, kind="catalog", psa_id=5, name="Wallboard"))
+    db.session.commit()
+    monkeypatch.setattr(search, "CATCH_UP_WAIT_MS", 50)
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a pull's batch in progress
+    try:
+        with caplog.at_level(logging.WARNING, logger="wisesync.psadata.search"):
+            assert found(account, "wall") == ["Firewall XG", "Wallboard"]  # scanned, still right
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert any("could not catch up" in r.getMessage() for r in caplog.records)
+    assert found(account, "wallb") == ["Wallboard"] and db.session.scalar(sa.text(queued)) == 0
+
+
 def _migration():
     spec = importlib.util.spec_from_file_location("m0013", ROOT / "migrations/versions/0013_list_indexes.py")
     module = importlib.util.module_from_spec(spec)

@@ -1,8 +1,9 @@
 """Search over pulled PSA records through an index that serves it.
 
 PostgreSQL: ``ILIKE '%q%'`` over the searched text, served by a ``pg_trgm`` GIN index on the
-same expression. SQLite: an FTS5 ``trigram`` table (contentless, kept in step by triggers)
-whose phrase match is a case-insensitive substring match. Both come from migration 0013; where
+same expression. SQLite: an FTS5 ``trigram`` table (contentless) whose phrase match is a
+case-insensitive substring match; triggers queue the rows written since it was last brought up
+to date, and the first search after them indexes the queue in one statement (``catch_up``). Both come from migration 0013; where
 it could not create them (no pg_trgm, no FTS5) search still works by scanning the table, and
 says so loudly once per process. Searches shorter than three characters cannot use a trigram
 index and scan on both databases (the list index still gives the order).
@@ -13,6 +14,7 @@ import logging
 import re
 
 from sqlalchemy import Integer, column, func, literal_column, text
+from sqlalchemy.exc import OperationalError
 
 from wisesync.extensions import db
 
@@ -25,6 +27,7 @@ SEARCHED = {
     "psa_agreements": ("name", "customer_name"),
 }
 TRIGRAM = 3
+CATCH_UP_WAIT_MS = 1000  # SQLite: how long a search waits for another writer before it scans
 FEW = 2000  # SQLite: up to this many matches are looked up by id; more, the list order is walked
 _indexed: dict[tuple[str, str], bool] = {}
 
@@ -32,7 +35,7 @@ _indexed: dict[tuple[str, str], bool] = {}
 def include_name(name, type_, parent_names) -> bool:
     """Alembic autogenerate filter: the search indexes are dialect-specific and made by hand in
     migration 0013 (FTS5 tables and their shadow tables, pg_trgm GIN indexes)."""
-    if type_ == "table" and re.fullmatch(r"psa_\w+_fts(_(data|idx|content|docsize|config))?", name or ""):
+    if type_ == "table" and re.fullmatch(r"psa_\w+_fts(_(data|idx|content|docsize|config|queue))?", name or ""):
         return False
     return not (type_ == "index" and re.fullmatch(r"ix_psa_\w+_trgm", name or ""))
 
@@ -73,13 +76,39 @@ def has_index(table: str) -> bool:
     return _indexed[key]
 
 
+def catch_up(table: str) -> bool:
+    """SQLite: bring ``table``'s FTS5 index up to date with the rows its triggers queued, in one
+    transaction of its own. False if that cannot be done now (another writer holds the
+    database past the busy timeout): the caller then searches without the index."""
+    queue, fts = f"{table}_fts_queue", index_name(table, postgres=False)
+    if not db.session.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {queue})")):
+        return True
+    columns = " || ' ' || ".join(f"t.{c}" for c in SEARCHED[table])
+    try:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {CATCH_UP_WAIT_MS}")  # a page waits briefly
+            try:
+                conn.execute(text(f"DELETE FROM {queue} WHERE id < 0"))  # takes the write lock first
+            finally:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 5000")  # pysqlite's default, for the pool
+            conn.execute(text(f"INSERT INTO {fts}({fts}, rowid, doc) "
+                              f"SELECT 'delete', id, indexed FROM {queue} WHERE indexed IS NOT NULL"))
+            conn.execute(text(f"INSERT INTO {fts}(rowid, doc) SELECT t.id, {columns} "
+                              f"FROM {queue} q JOIN {table} t ON t.id = q.id"))
+            conn.execute(text(f"DELETE FROM {queue}"))
+    except OperationalError as exc:
+        log.warning("PSA search index of %s could not catch up (%s); this search scans the table", table, exc.orig)
+        return False
+    return True
+
+
 def match(model, q: str):
     """A WHERE clause: the row's searched text contains ``q``, ignoring case."""
     table = model.__tablename__
     if db.engine.dialect.name == "postgresql":
         has_index(table)  # the same query either way; only the warning differs
         return document(model).ilike(like_pattern(q))  # PostgreSQL's default LIKE escape is "\"
-    if len(q) >= TRIGRAM and has_index(table):
+    if len(q) >= TRIGRAM and has_index(table) and catch_up(table):
         phrase = '"' + q.replace('"', '""') + '"'
         fts = index_name(table, postgres=False)
         rows = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase").bindparams(phrase=phrase)
