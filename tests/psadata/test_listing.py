@@ -65,12 +65,16 @@ def test_a_page_link_keeps_its_place_when_rows_are_added_before_it(client, login
 def test_a_damaged_page_link_is_a_400_with_the_first_page(client, login, account):
     customers(account, range(1, 60))
     login(make_user(account))
-    for bad in ("garbage", "9.1.x", "0.x.Customer", "1.5"):
+    for bad in ("garbage", "9.1.x", "0.x.Customer", "1.5", "0.99999999999.x", "-1.1.x"):
         response = client.get(f"/psa/customers?after={bad}")
         page = response.get_data(as_text=True)
         assert response.status_code == 400 and "page link is damaged" in page and "Customer 001" in page
-    response = client.get("/psa/products?sort=price&before=0.3.not-a-number")
-    assert response.status_code == 400
+    assert client.get("/psa/customers?after=0.1.%00").status_code == 400  # NUL: refused before the view
+    for bad in ("0.3.not-a-number", "0.3.NaN", "0.3.1e999999", "2.3.-1e10"):
+        response = client.get(f"/psa/products?sort=price&before={bad}")
+        assert response.status_code == 400, bad
+    assert client.get("/psa/products?sort=price&after=1.3.").status_code == 200  # the unpriced rows: no value
+    assert client.get("/psa/products?sort=nonsense&last=1").status_code == 200  # by name
 
 
 def test_prices_sort_as_numbers_unpriced_and_inactive_last(client, login, account):

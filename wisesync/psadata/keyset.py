@@ -59,7 +59,7 @@ def parse_key(token: str, order: Order) -> Key:
     try:
         segment, row_id, value = token.split(".", 2)
         segment, row_id = int(segment), int(row_id)
-        if not 0 <= segment < len(order.segments):
+        if not 0 <= segment < len(order.segments) or not 0 <= row_id < 2**31:  # ids are INTEGER
             raise ValueError(segment)
         column = order.segments[segment].column
         return Key(segment, row_id, order.parse(value) if column is not None else None)
@@ -67,9 +67,10 @@ def parse_key(token: str, order: Order) -> Key:
         raise BadKey(token) from exc
 
 
-def parse_decimal(value: str) -> Decimal:
+def parse_decimal(value: str, limit: Decimal = Decimal(10) ** 10) -> Decimal:
+    """A price from a key: finite and within NUMERIC(14, 4), or the database would refuse it."""
     number = Decimal(value)
-    if not number.is_finite():
+    if not number.is_finite() or abs(number) >= limit:
         raise InvalidOperation(value)
     return number
 
