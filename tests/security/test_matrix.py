@@ -95,6 +95,9 @@ MATRIX = {
     ("qlink.generate", "POST"): OBJ_SENSITIVE_200,
     ("qlink.revoke", "POST"): OBJ_SENSITIVE_302,
     ("users.new", "GET"): ADMIN_PAGE_SENSITIVE,
+    ("users.payment_links", "GET"): ADMIN_PAGE_SENSITIVE,
+    ("users.payment_links", "POST"): row(302, 403, 303, 400, 400),
+    ("users.payment_link_deactivate", "POST"): row(302, 403, 303, 404, 303),
     ("users.new", "POST"): row(302, 403, 303, 400, 400),
     # Xero per company (admins; a QLink session gives the password first). The OAuth callback
     # is no sensitive endpoint of its own: without the state a password-checked connect left in
@@ -111,6 +114,9 @@ MATRIX = {
     ("transactions.ledger", "GET"): LOGGED_IN_PAGE,
     ("transactions.review", "GET"): row(302, 200, 200, 404, 200),
     ("transactions.start", "POST"): row(302, 400, 400, 404, 400),
+    # Sync payments now: no form fields, so every person who may sync the company starts (or
+    # is sent to) its one active run.
+    ("transactions.payments", "POST"): row(302, 303, 303, 404, 303),
     ("transactions.run", "GET"): row(302, 404, 404, 404, 404),
 }
 
