@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.builders import DEFAULT_PASSWORD, make_account, make_admin, make_company, make_user
+from tests.builders import DEFAULT_PASSWORD, make_account, make_admin, make_company, make_payment_link, make_user
 from wisesync.extensions import db
 
 PERSONAS = ("anonymous", "user", "qlink", "foreign_admin", "admin")
@@ -57,8 +57,9 @@ def build_world() -> World:
         run_id = run.id
     except ImportError:
         pass
+    link = make_payment_link(target)  # /users/wise-pay-links/<link_id>/...
     return World(account, other, admin, user, qlink_admin, target, foreign_admin, company, run_id,
-                 token)
+                 token, extra={"link_id": link.id})
 
 
 def client_for(app, world: World, persona: str):
@@ -93,6 +94,7 @@ def url_for_rule(rule, world: World) -> str:
         "run_id": world.run_id,
         "token": "not-a-real-token",
         "filename": "css/app.css",
+        **world.extra,
     }
     url = rule.rule
     for arg in rule.arguments:

@@ -13,6 +13,7 @@ from wisesync.extensions import db
 
 # DESIGN §1's wording, naming what the refused page was for: endpoint (or its prefix) → what.
 ADMIN_WORK = (
+    ("users.payment_link", "manage Wise-Pay links"),
     ("users.", "maintain users"),
     ("credentials.", "maintain other people's PSA credentials"),
     ("companies.xero", "connect companies to Xero"),
@@ -24,7 +25,6 @@ ADMIN_WORK = (
     ("qlink.", "manage QLinks"),
     ("security.audit", "read the audit log"),
     ("security.account", "change the account settings"),
-    ("payments.", "manage Wise-Pay links"),
 )
 NO_ADMIN_RIGHTS = ("You don't have permission to {what}; contact your account administrator. Users, "
                    "companies, integration settings, QLinks, the audit log and the account settings are "

@@ -5,12 +5,12 @@ Uniqueness and the account's own companies are service rules (:mod:`wisesync.use
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectMultipleField, StringField
+from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from wisesync.forms_common import new_password_fields, strip
-from wisesync.users.models import ROLE_LABELS
+from wisesync.users.models import PAYMENT_LINK_KINDS, ROLE_LABELS
 
 VALID_EMAIL = "Enter a valid email address, like name@example.com."
 NOT_OUR_COMPANY = "Choose companies from this account's list."
@@ -74,3 +74,16 @@ class ConfirmForm(FlaskForm):
 
 def company_choices(companies) -> list[tuple[int, str]]:
     return [(company.id, company.name) for company in companies]
+
+
+class PaymentLinkForm(FlaskForm):
+    """A new Wise-Pay link; the route fills ``owner.choices`` with the account's enabled users."""
+
+    kind = SelectField("Kind", choices=list(PAYMENT_LINK_KINDS.items()),
+                       validators=[DataRequired("Choose the kind of link.")])
+    name = StringField("Name", filters=[strip], validators=[
+        DataRequired("Enter a name people will recognise, like Invoice PayNow."),
+        Length(max=120, message="The name is at most 120 characters.")])
+    owner = SelectField("Owner", coerce=int, choices=[], validate_choice=False,
+                        validators=[DataRequired("Choose the user the link belongs to.")],
+                        description="The link works while this user is enabled; disabling them stops it.")

@@ -12,10 +12,12 @@ from wisesync.auth.access import admin_required, client_ip, current_actor, get_s
 from wisesync.companies.services import list_companies
 from wisesync.forms_common import add_field_error, form_status
 from wisesync.service_errors import FieldError
+from wisesync.users import payment_links as payment_links_service
 from wisesync.users import services
 from wisesync.users.listing import list_users
-from wisesync.users.forms import ConfirmForm, NewUserForm, PasswordForm, UserForm, company_choices
-from wisesync.users.models import User
+from wisesync.users.forms import (ConfirmForm, NewUserForm, PasswordForm, PaymentLinkForm, UserForm,
+                                  company_choices)
+from wisesync.users.models import PaymentLink, User
 from wisesync.users.sections import sections_for
 
 bp = Blueprint("users", __name__)
@@ -136,3 +138,39 @@ def enable(user_id: int):
     else:
         flash(f"{user.full_name} was already enabled.", "info")
     return redirect(url_for("users.edit", user_id=user.id))
+
+
+# -- Wise-Pay links ------------------------------------------------------------------------------
+
+@bp.route("/wise-pay-links", methods=["GET", "POST"])
+@admin_required
+def payment_links():
+    """The account's Wise-Pay links, and the form that adds one."""
+    form = PaymentLinkForm()
+    form.owner.choices = payment_links_service.owner_choices(current_user.account_id)
+    if form.validate_on_submit():
+        try:
+            link = payment_links_service.create_link(current_user.account_id, kind=form.kind.data,
+                                                     name=form.name.data, owner_id=form.owner.data,
+                                                     actor=current_actor(), ip=client_ip())
+        except FieldError as exc:
+            add_field_error(form, exc)
+        else:
+            flash(f"{link.kind_label} {link.name!r} of {link.owner.full_name} is active. Disabling "
+                  f"{link.owner.first_name} would stop it.", "success")
+            return redirect(url_for("users.payment_links"), 303)
+    page = payment_links_service.links_page(current_user.account_id, request.args.get("page", 1, type=int))
+    return (render_template("users/payment_links.html", form=form, page=page, button=ConfirmForm(formdata=None)),
+            form_status(form))
+
+
+@bp.post("/wise-pay-links/<int:link_id>/deactivate")
+@admin_required
+def payment_link_deactivate(link_id: int):
+    link = get_scoped_or_404(PaymentLink, link_id)
+    if payment_links_service.deactivate_link(link, actor=current_actor(), ip=client_ip()):
+        flash(f"{link.kind_label} {link.name!r} of {link.owner.full_name} was deactivated and stopped working.",
+              "success")
+    else:
+        flash(f"{link.kind_label} {link.name!r} was already inactive.", "info")
+    return redirect(url_for("users.payment_links"), 303)
