@@ -336,7 +336,7 @@ class PaymentSync:
     def _failed(self, entry: LedgerEntry, row: LedgerEntry | None, exc: PsaError) -> None:
         db.session.rollback()
         row = db.session.get(LedgerEntry, row.id) if row is not None and row.id else payment_row(entry)
-        message = f"Invoice {entry.number}: {self.side.name} refused the payment: {exc.explanation}"
+        message = f"Invoice {entry.number}: {self.side.name} did not record the payment: {exc.explanation}"
         if row is None:
             record_outcome(self.run_id, KIND, entry.psa_id, "failed", message, exc.fix, number=entry.number)
             return
