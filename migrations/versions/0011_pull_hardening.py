@@ -4,9 +4,12 @@ Revision ID: 0011_pull_hardening
 Revises: 0010_payments
 Create Date: 2026-12-02
 
+``sync_runs`` says which kind of pull a run was (``full``, ``incremental``, or ``auto`` while
+queued; runs before this revision were all full), since when an incremental one asked for
+changes, and which records it skipped and why.
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -17,8 +20,16 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("sync_runs") as batch:
+        batch.add_column(sa.Column("kind", sa.String(20), nullable=False, server_default="full"))
+        batch.add_column(sa.Column("since", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("skipped_count", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("skipped_json", sa.Text(), nullable=False, server_default="[]"))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("sync_runs") as batch:
+        batch.drop_column("skipped_json")
+        batch.drop_column("skipped_count")
+        batch.drop_column("since")
+        batch.drop_column("kind")

@@ -29,8 +29,8 @@ def rows(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def start(client) -> tuple[int, dict]:
-    response = client.post("/integrations/sync")
+def start(client, **form) -> tuple[int, dict]:
+    response = client.post("/integrations/sync", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
     run_id = int(response.headers["Location"].rsplit("/", 1)[1])
     return run_id, client.get(f"/integrations/sync/{run_id}", headers={"Accept": "application/json"}).get_json()
@@ -160,7 +160,7 @@ def test_a_record_back_in_the_psa_is_active_again(client, admin, sim_faults):
     customer = db.session.scalar(select(PsaCustomer).where(PsaCustomer.psa_id == 5))
     customer.active, customer.removed_at = False, customer.pulled_at
     db.session.commit()
-    start(client)
+    start(client, full="1")  # a full pull reads it again (an incremental one reads only changes)
     db.session.expire_all()
     customer = db.session.scalar(select(PsaCustomer).where(PsaCustomer.psa_id == 5))
     assert customer.active and customer.removed_at is None

@@ -104,7 +104,8 @@ def autotask():
 @admin_required
 def sync():
     try:
-        run, started = services.start_manual_pull(current_user.account, actor=current_user, ip=client_ip())
+        run, started = services.start_manual_pull(current_user.account, actor=current_user, ip=client_ip(),
+                                                  full=request.form.get("full") == "1")
     except FieldError as exc:
         flash(exc.message, "error")
         return redirect(url_for("integrations.index"))

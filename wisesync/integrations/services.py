@@ -196,10 +196,11 @@ def is_configured(account) -> bool:
     return settings.cw_configured if account.psa_type == "connectwise" else settings.at_configured
 
 
-def start_manual_pull(account, *, actor=None, ip: str = ""):
-    """"Pull now": ``(run, started)``; raises :class:`FieldError` when nothing is saved yet."""
+def start_manual_pull(account, *, actor=None, ip: str = "", full: bool = False):
+    """"Pull now" (``full``: "Full pull"): ``(run, started)``; raises :class:`FieldError` when
+    nothing is saved yet."""
     from wisesync.psadata.runs import start_pull
 
     if not is_configured(account):
         raise FieldError("form", "Save working integration settings first (Test and Save), then pull.")
-    return start_pull(account, actor=actor, ip=ip)
+    return start_pull(account, actor=actor, ip=ip, full=full)

@@ -57,14 +57,14 @@ class ListPaging:
                     "from; Wise-Sync did not follow it (the API keys would go with it).", _LINK_FIX)
             response = self._page(path, url=urljoin(self.api_base, next_url))
 
-    def iterate_by_id(self, path: str, conditions: str | None = None, *, page_size: int = PAGE_SIZE,
+    def iterate_by_id(self, path: str, conditions: str | None = None, *, page_size: int | None = None,
                       parse_float=None, fields: str | None = None) -> Iterator[dict]:
         """Every record of a list endpoint in id order, a page at a time, each page asked for
         as ``id > <last id seen>`` with ``orderBy=id asc`` (keyset paging): a record the PSA
         deletes or adds meanwhile cannot shift another one off a page, so every record that
         exists from start to end is read exactly once. No ``Link`` is followed.
         """
-        last = 0
+        last, page_size = 0, page_size or PAGE_SIZE
         while True:
             params = {"conditions": f"id>{last}" + (f" and ({conditions})" if conditions else ""),
                       "orderBy": "id asc", "pageSize": page_size, "page": 1}

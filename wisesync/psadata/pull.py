@@ -1,22 +1,28 @@
 """Pulling customers, agreements and products from the PSA into the local tables.
 
-Records are upserted in batches while the client pages lazily, so memory holds one PSA page
-and one batch whatever the PSA's size. Each batch is committed whole (complete records,
-plus the run's progress), so a pull that dies half-way leaves only complete records behind.
-Records the PSA no longer lists are marked removed only once every kind was read in full —
-by :func:`mark_gone`, which the runner commits together with the run's success.
+Records are upserted in batches while the client pages lazily (ConnectWise by ``id > last``,
+Autotask by its id-keyed ``nextPageUrl``), so memory holds one PSA page and one batch whatever
+the PSA's size. Each batch is committed whole (complete records, plus the run's progress), so
+a pull that dies half-way leaves only complete records behind. A record with a value that
+cannot be stored (:mod:`wisesync.psadata.mapping`) is skipped and reported, never the whole
+pull. Sources may read only records changed since a time (incremental pulls); records the PSA
+no longer lists are marked removed only from sources read in full — by :func:`mark_gone`,
+which the runner commits together with the run's success.
 """
 from __future__ import annotations
 
 import queue
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
+from wisesync.psadata import mapping
 from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaLocation, PsaProduct
 
 BATCH_SIZE = 1000
@@ -30,77 +36,78 @@ class Source:
     key: str  # the name in the run's counts: customers, agreements, products, services
     model: type
     records: Callable[[], Iterable[dict]]
-    count: Callable[[], int]
-    row: Callable[[dict], dict]
+    count: Callable[[], int]  # how many ``records`` will yield (with the same filter)
+    row: Callable[[dict], dict]  # raises mapping.Skip for a record that cannot be stored
     kind: str | None = None  # PsaProduct.kind
+    changed_only: bool = False  # reads only records changed since a time: nothing can be marked gone
 
 
-def _name(ref) -> str:
-    return str((ref or {}).get("name") or "") if isinstance(ref, dict) else ""
+def _cw_time(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _cut(value, size: int) -> str:
-    return str(value or "")[:size]
+def _at_time(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def connectwise_sources(client) -> list[Source]:
-    def customer(r: dict) -> dict:
-        status = _name(r.get("status"))
-        return {"psa_id": r["id"], "name": _cut(r.get("name"), 255), "identifier": _cut(r.get("identifier"), 120),
-                "status": _cut(status, 60),
-                "active": not r.get("deletedFlag") and "inactive" not in status.lower()}
+def connectwise_sources(client, since: datetime | None = None) -> list[Source]:
+    """Keyset-paged lists, asking only for the stored fields; with ``since``, only records whose
+    ``lastUpdated`` is later (locations are few and always read whole)."""
+    changed = f"lastUpdated>[{_cw_time(since)}]" if since else None
+    inactive: set[int] = set()
 
-    def agreement(r: dict) -> dict:
-        status = r.get("agreementStatus") or ("Cancelled" if r.get("cancelledFlag") else "Active")
-        company = r.get("company") or {}
-        return {"psa_id": r["id"], "name": _cut(r.get("name"), 255), "customer_psa_id": company.get("id"),
-                "customer_name": _cut(company.get("name"), 255), "agreement_type": _cut(_name(r.get("type")), 120),
-                "status": _cut(status, 60), "active": not r.get("cancelledFlag") and status == "Active"}
+    def listing(path: str, key: str, conditions: str | None = changed):
+        return lambda: client.iterate_by_id(path, conditions, fields=mapping.CW_FIELDS[key])
 
-    def catalog(r: dict) -> dict:
-        return {"psa_id": r["id"], "name": _cut(r.get("description"), 255),
-                "identifier": _cut(r.get("identifier"), 120),
-                "description": _cut(r.get("customerDescription"), 500),
-                "price": r.get("price"), "cost": r.get("cost"), "active": not r.get("inactiveFlag")}
+    def companies():
+        # The company's status decides, by the status's own inactiveFlag; read when the pull
+        # gets to the companies, so a renamed or re-flagged status is seen by the next pull.
+        inactive.clear()
+        inactive.update(s["id"] for s in listing("/company/companies/statuses", "statuses", None)()
+                        if isinstance(s, dict) and type(s.get("id")) is int and s.get("inactiveFlag") is True)
+        yield from listing("/company/companies", "customers")()
 
-    def location(r: dict) -> dict:  # billing locations: companies take the transactions of theirs
-        return {"psa_id": r["id"], "name": _cut(r.get("name"), 255), "active": not r.get("inactiveFlag")}
-
-    return [Source("customers", PsaCustomer, client.companies, client.companies_count, customer),
-            Source("agreements", PsaAgreement, client.agreements, client.agreements_count, agreement),
-            Source("products", PsaProduct, client.catalog_items, client.catalog_items_count, catalog,
-                   kind="catalog"),
-            Source("locations", PsaLocation, lambda: client.iterate("/system/locations"),
-                   lambda: client.count("/system/locations"), location)]
+    return [Source("customers", PsaCustomer, companies, lambda: client.count("/company/companies", changed),
+                   lambda r: mapping.cw_customer(r, inactive), changed_only=since is not None),
+            Source("agreements", PsaAgreement, listing("/finance/agreements", "agreements"),
+                   lambda: client.count("/finance/agreements", changed), mapping.cw_agreement,
+                   changed_only=since is not None),
+            Source("products", PsaProduct, listing("/procurement/catalog", "products"),
+                   lambda: client.count("/procurement/catalog", changed), mapping.cw_catalog_item,
+                   kind="catalog", changed_only=since is not None),
+            Source("locations", PsaLocation, listing("/system/locations", "locations", None),
+                   lambda: client.count("/system/locations"), mapping.cw_location)]
 
 
-def autotask_sources(client) -> list[Source]:
-    def company(r: dict) -> dict:
-        return {"psa_id": r["id"], "name": _cut(r.get("companyName"), 255),
-                "identifier": _cut(r.get("companyNumber"), 120),
-                "status": "Active" if r.get("isActive", True) else "Inactive",
-                "active": bool(r.get("isActive", True))}
-
-    def contract(r: dict) -> dict:
-        active = r.get("status") == 1
-        return {"psa_id": r["id"], "name": _cut(r.get("contractName"), 255),
-                "customer_psa_id": r.get("companyID"), "customer_name": "",
-                "agreement_type": _cut(r.get("contractNumber"), 120),
-                "status": "Active" if active else "Inactive", "active": active}
-
-    def item(r: dict) -> dict:
-        return {"psa_id": r["id"], "name": _cut(r.get("name"), 255), "identifier": _cut(r.get("sku"), 120),
-                "description": _cut(r.get("description"), 500), "price": r.get("unitPrice"),
-                "cost": r.get("unitCost"), "active": bool(r.get("isActive", True))}
-
-    return [Source("customers", PsaCustomer, client.companies, lambda: client.count("Companies"), company),
-            Source("agreements", PsaAgreement, client.contracts, lambda: client.count("Contracts"), contract),
-            Source("products", PsaProduct, client.products, lambda: client.count("Products"), item, kind="product"),
-            Source("services", PsaProduct, client.services, lambda: client.count("Services"), item, kind="service")]
+# Autotask: the fields that say a record changed, per entity (the fixture's *Model
+# definitions). A company's activity date moves with notes and tickets, its tracked-modified
+# date with edits: either one later than ``since`` counts. Products have neither (ProductModel
+# has only createdTime), so they are always read whole.
+AUTOTASK_CHANGED = {"Companies": ("lastActivityDate", "lastTrackedModifiedDateTime"),
+                    "Contracts": ("lastModifiedDateTime",), "Services": ("lastModifiedDate",)}
 
 
-def sources_for(psa_type: str, client) -> list[Source]:
-    return connectwise_sources(client) if psa_type == "connectwise" else autotask_sources(client)
+def autotask_sources(client, since: datetime | None = None) -> list[Source]:
+    def changed(entity: str):
+        fields = AUTOTASK_CHANGED.get(entity) if since else None
+        if not fields:
+            return None
+        tests = [{"op": "gt", "field": name, "value": _at_time(since)} for name in fields]
+        return tests if len(tests) == 1 else [{"op": "or", "items": tests}]
+
+    def source(key, model, entity, row, kind=None):
+        filters = changed(entity)
+        return Source(key, model, lambda: client.query(entity, filters), lambda: client.count(entity, filters),
+                      row, kind=kind, changed_only=filters is not None)
+
+    return [source("customers", PsaCustomer, "Companies", mapping.at_company),
+            source("agreements", PsaAgreement, "Contracts", mapping.at_contract),
+            source("products", PsaProduct, "Products", mapping.at_item, "product"),
+            source("services", PsaProduct, "Services", mapping.at_item, "service")]
+
+
+def sources_for(psa_type: str, client, since: datetime | None = None) -> list[Source]:
+    return (connectwise_sources if psa_type == "connectwise" else autotask_sources)(client, since)
 
 
 def _insert(table):
@@ -113,50 +120,69 @@ def _insert(table):
 
 class Upserter:
     """``INSERT … ON CONFLICT (account, [kind,] psa_id) DO UPDATE`` for one source, compiled
-    once and sent with the driver's executemany: per-row work is only the column types' own
-    conversions (SQLAlchemy's per-statement compile would otherwise cost as much as the
-    fetch)."""
+    once and sent with the driver's executemany. The values every row shares (account, run,
+    ``pulled_at``…) are converted once; per row only the PSA's own values are (SQLAlchemy's
+    per-statement compile would otherwise cost as much as the fetch). Rows are not changed, so
+    a batch the database refused can be sent again row by row."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, shared: dict):
         table = source.model.__table__
         key = ["account_id", "kind", "psa_id"] if source.kind else ["account_id", "psa_id"]
         stmt = _insert(table)
         keep = set(key) | {"id"}
         stmt = stmt.on_conflict_do_update(index_elements=key, set_={
             column.name: stmt.excluded[column.name] for column in table.columns if column.name not in keep})
-        self.columns = [column.name for column in table.columns if column.name != "id"]
+        columns = [column.name for column in table.columns if column.name != "id"]
         dialect = db.session.get_bind().dialect
-        compiled = stmt.compile(dialect=dialect, column_keys=self.columns)
+        compiled = stmt.compile(dialect=dialect, column_keys=columns)
         self.sql = str(compiled)
-        self.order = list(compiled.positiontup) if compiled.positional else None
+        order = list(compiled.positiontup) if compiled.positional else columns
         processors = compiled._bind_processors
-        self.processors = [(name, processors[name]) for name in self.columns if processors.get(name)]
+        self.positional = compiled.positional
+        self.template = [None if n not in shared else processors[n](shared[n]) if processors.get(n) else shared[n]
+                         for n in order]
+        self.names = order
+        self.varying = [(i, name, processors.get(name)) for i, name in enumerate(order) if name not in shared]
+
+    def params(self, row: dict):
+        values = self.template.copy()
+        for i, name, process in self.varying:
+            value = row.get(name)
+            values[i] = process(value) if process else value
+        return tuple(values) if self.positional else dict(zip(self.names, values))
 
     def __call__(self, rows: list[dict]) -> None:
-        for row in rows:
-            for name, process in self.processors:
-                row[name] = process(row.get(name))
-        params = ([tuple(row.get(name) for name in self.order) for row in rows] if self.order
-                  else [{name: row.get(name) for name in self.columns} for row in rows])
-        db.session.connection().exec_driver_sql(self.sql, params)
+        db.session.connection().exec_driver_sql(self.sql, [self.params(row) for row in rows])
 
 
-def batches(source: Source, account_id: int, run_id: int, size: int = BATCH_SIZE) -> Iterator[list[dict]]:
-    """Complete local rows, ``size`` at a time, deduplicated by PSA id within a batch."""
+Skipped = tuple  # (psa_id or None, reason)
+
+
+def batches(source: Source, size: int = BATCH_SIZE) -> Iterator[tuple[list[dict], list[Skipped]]]:
+    """``(rows, skipped)`` about ``size`` records at a time: the rows deduplicated by PSA id
+    within a batch, and the records that could not be stored with the reason."""
     batch: dict[int, dict] = {}
-    now = utcnow()
-    extra = {"account_id": account_id, "last_run_id": run_id, "removed_at": None, "pulled_at": now}
-    if source.kind:
-        extra["kind"] = source.kind
+    skipped: list[Skipped] = []
+    row_of = source.row
     for record in source.records():
-        row = source.row(record)
-        row.update(extra)
-        batch[row["psa_id"]] = row
-        if len(batch) >= size:
-            yield list(batch.values())
-            batch = {}
-    if batch:
-        yield list(batch.values())
+        try:
+            row = row_of(record)
+        except mapping.Skip as exc:
+            skipped.append((_psa_id(record), str(exc)))
+        except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            skipped.append((_psa_id(record), f"a value Wise-Sync cannot read ({type(exc).__name__})"))
+        else:
+            batch[row["psa_id"]] = row
+        if len(batch) + len(skipped) >= size:
+            yield list(batch.values()), skipped
+            batch, skipped = {}, []
+    if batch or skipped:
+        yield list(batch.values()), skipped
+
+
+def _psa_id(record) -> int | None:
+    value = record.get("id") if isinstance(record, dict) else None
+    return value if type(value) is int else None
 
 
 def prefetched(items: Iterator[list[dict]], depth: int = PREFETCH) -> Iterator[list[dict]]:
@@ -196,27 +222,87 @@ def prefetched(items: Iterator[list[dict]], depth: int = PREFETCH) -> Iterator[l
                 worker.join(0.05)
 
 
-def pull(sources: list[Source], account_id: int, run_id: int,
-         on_batch: Callable[[str, int], None]) -> dict[str, int]:
-    """Page through every source, upserting and committing batch by batch; returns the counts.
+@dataclass
+class Outcome:
+    counts: dict[str, int]  # rows stored per source
+    skipped: dict[str, int]  # records skipped per source
+    examples: list[list]  # [key, psa_id, reason] of the first MAX_REPORTED skipped records
 
-    ``on_batch(key, rows)`` is called before each commit so progress is saved with the rows.
-    Raises whatever the client raises (a :class:`~wisesync.psa.errors.PsaError`); batches
-    committed before that stay (they are complete and correct), nothing is marked removed.
+    def seen(self, key: str) -> int:
+        return self.counts.get(key, 0) + self.skipped.get(key, 0)
+
+
+MAX_REPORTED = 200  # skipped records listed on the run page (all are counted)
+
+
+def pull(sources: list[Source], account_id: int, run_id: int,
+         on_batch: Callable[[Outcome], None]) -> Outcome:
+    """Page through every source, upserting and committing batch by batch.
+
+    A record that cannot be stored (:class:`mapping.Skip`, or a row the database refuses) is
+    skipped and reported; the others go on. ``on_batch(outcome)`` is called before each commit
+    so progress is saved with the rows. Raises whatever the client raises (a
+    :class:`~wisesync.psa.errors.PsaError`); batches committed before that stay (they are
+    complete and correct), nothing is marked removed.
     """
-    counts = {source.key: 0 for source in sources}
+    outcome = Outcome({s.key: 0 for s in sources}, {s.key: 0 for s in sources}, [])
+    shared = {"account_id": account_id, "last_run_id": run_id, "removed_at": None, "pulled_at": utcnow()}
     for source in sources:
-        upsert = Upserter(source)
-        for rows in prefetched(batches(source, account_id, run_id)):
-            upsert(rows)
-            counts[source.key] += len(rows)
-            on_batch(source.key, len(rows))
+        upsert = Upserter(source, {**shared, "kind": source.kind} if source.kind else shared)
+        refused_ids: list[int] = []
+        for rows, skipped in prefetched(batches(source)):
+            refused = _write(upsert, rows)
+            outcome.counts[source.key] += len(rows) - len(refused)
+            for psa_id, reason in skipped + refused:
+                outcome.skipped[source.key] += 1
+                if psa_id is not None:
+                    refused_ids.append(psa_id)
+                if len(outcome.examples) < MAX_REPORTED:
+                    outcome.examples.append([source.key, psa_id, reason])
+            on_batch(outcome)
             db.session.commit()
-    return counts
+        _still_there(source, account_id, run_id, refused_ids)
+        db.session.commit()
+    return outcome
+
+
+def _write(upsert: Upserter, rows: list[dict]) -> list[Skipped]:
+    """Upsert ``rows``; when the database refuses the batch, send them one by one (each
+    committed) and return the ones it refused with its reason. Rare: the mapping checks every
+    value first, so this is the net under it."""
+    if not rows:
+        return []
+    try:
+        upsert(rows)
+        return []
+    except (SQLAlchemyError, ValueError, TypeError, ArithmeticError):
+        db.session.rollback()
+    refused = []
+    for row in rows:
+        try:
+            upsert([row])
+            db.session.commit()
+        except (SQLAlchemyError, ValueError, TypeError, ArithmeticError) as exc:
+            db.session.rollback()
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            refused.append((row["psa_id"], "the database refused it: " + (detail[0][:200] if detail else type(exc).__name__)))
+    return refused
+
+
+def _still_there(source: Source, account_id: int, run_id: int, psa_ids: list[int]) -> None:
+    """Skipped records are still in the PSA: the local copy (from an earlier pull) is kept as
+    it was, and marked as seen so :func:`mark_gone` does not take it for deleted."""
+    model = source.model
+    for start in range(0, len(psa_ids), 500):
+        query = update(model).where(model.account_id == account_id, model.psa_id.in_(psa_ids[start:start + 500]))
+        if source.kind:
+            query = query.where(model.kind == source.kind)
+        db.session.execute(query.values(last_run_id=run_id), execution_options={"synchronize_session": False})
 
 
 def mark_gone(sources: list[Source], account_id: int, run_id: int) -> int:
-    """After a full pass: records this run did not see are gone from the PSA. Not committed."""
+    """After a complete read of ``sources``: records this run did not see are gone from the
+    PSA. Not committed. Pass only sources read whole (not ``changed_only``)."""
     now, total = utcnow(), 0
     for source in sources:
         model = source.model

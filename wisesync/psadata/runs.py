@@ -56,6 +56,13 @@ class SyncRun(db.Model):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "auto" until it starts (the runner picks), "full" (every record; marks the ones gone from
+    # the PSA) or "incremental" (only records changed since ``since``).
+    kind: Mapped[str] = mapped_column(String(20), default="auto", server_default="full")
+    since: Mapped[datetime | None]
+    skipped_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # [[kind, psa_id, reason], ...]: the first records that could not be stored, for the page
+    skipped_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
     @property
     def active(self) -> bool:
@@ -68,6 +75,10 @@ class SyncRun(db.Model):
     @property
     def totals(self) -> dict:
         return json.loads(self.totals_json or "{}")
+
+    @property
+    def skipped(self) -> list[list]:
+        return json.loads(self.skipped_json or "[]")
 
     @property
     def percent(self) -> int:
@@ -104,8 +115,9 @@ def active_run(account_id: int) -> SyncRun | None:
                                                    SyncRun.status.in_(ACTIVE_STATUSES)))
 
 
-def start_pull(account, *, actor=None, ip: str = "") -> tuple[SyncRun, bool]:
-    """Queue a pull of the account's PSA data; returns ``(run, started)``.
+def start_pull(account, *, actor=None, ip: str = "", full: bool = False) -> tuple[SyncRun, bool]:
+    """Queue a pull of the account's PSA data; returns ``(run, started)``. ``full`` asks for a
+    full pull now; otherwise the runner picks full or incremental (see ``runner.plan``).
 
     When a pull is already queued or running, returns that one with ``started=False``. The
     partial unique index on ``sync_runs`` decides races: of two concurrent starts, one
@@ -120,7 +132,7 @@ def start_pull(account, *, actor=None, ip: str = "") -> tuple[SyncRun, bool]:
     if running is not None:
         return running, False
     run = SyncRun(account_id=account.id, started_by_id=getattr(actor, "id", None),
-                  psa_type=account.psa_type, status="queued")
+                  psa_type=account.psa_type, status="queued", kind="full" if full else "auto")
     db.session.add(run)
     try:
         db.session.flush()
@@ -131,7 +143,8 @@ def start_pull(account, *, actor=None, ip: str = "") -> tuple[SyncRun, bool]:
             raise
         return winner, False
     record("sync.started", account_id=account.id, actor=actor, ip=ip,
-           detail=f"Pull {run.id} of {account.psa_type} customers, agreements and products queued")
+           detail=f"{'Full pull' if full else 'Pull'} {run.id} of {account.psa_type} customers, "
+                  "agreements and products queued")
     db.session.commit()
     jobs.enqueue(PULL_TASK, run.id)
     db.session.expire(run)  # in immediate mode the task already changed it
@@ -198,6 +211,16 @@ def state_line(run: SyncRun, now: datetime | None = None) -> str:
     return f"Failed {when} UTC" + (f" after {took}" if took else "") + "."
 
 
+def kind_line(run: SyncRun) -> str:
+    """Which kind of pull this is, in one line (the run page, under the state line)."""
+    if run.kind == "incremental" and run.since is not None:
+        return (f"Incremental pull: only records changed since {run.since:%d %b %Y %H:%M} UTC "
+                "(nothing is marked removed; a full pull runs at least daily).")
+    if run.kind == "full":
+        return "Full pull: every record, and the ones no longer in the PSA are marked inactive."
+    return "Full or incremental: decided when the pull starts."
+
+
 def progress(run: SyncRun) -> dict:
     """What the progress page and its JSON show: ``state`` is the page's one state line,
     ``kinds`` the per-kind counts in pull order (``[kind, done, total]``; totals come in once
@@ -206,7 +229,10 @@ def progress(run: SyncRun) -> dict:
     kinds = [[key, counts.get(key, 0), total] for key, total in totals.items()]
     return {"id": run.id, "status": run.status, "state": state_line(run), "counts": counts, "totals": totals,
             "kinds": kinds, "percent": run.percent, "message": run.message, "fix": run.fix,
-            "retry": run.status == "failed"}
+            "retry": run.status == "failed", "kind": run.kind, "kind_line": kind_line(run),
+            "since": run.since.isoformat() + "Z" if run.since else None,
+            "skipped_count": run.skipped_count or 0,
+            "skipped": [{"kind": key, "psa_id": psa_id, "reason": reason} for key, psa_id, reason in run.skipped]}
 
 
 def dumps(values: dict) -> str:
