@@ -32,7 +32,8 @@ def test_a_lost_answer_after_connectwise_took_the_payment_is_found_there_not_pos
     assert again["counts"]["adopted"] == 1 and again["counts"]["posted"] == 0, again
     assert record_of(again, entry)["state"] == "posted"
     assert len(cw_payments(sync_sim, entry)) == 1
-    assert payment_row(paid_world.nz, entry).state == "posted"
+    row = payment_row(paid_world.nz, entry)
+    assert row.state == "posted" and row.adopted and row.psa_batch_id == cw_payments(sync_sim, entry)[0]["id"]
 
 
 def test_a_worker_killed_after_the_psa_write_is_finished_without_a_second_payment(

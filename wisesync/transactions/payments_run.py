@@ -42,16 +42,15 @@ from wisesync.modelbase import utcnow
 from wisesync.psa.errors import PsaError
 from wisesync.transactions import payments as rules
 from wisesync.transactions.ledger import record_outcome
-from wisesync.transactions.models import LedgerEntry, TransactionRun, TransactionRunRecord
+from wisesync.transactions.models import LedgerEntry, TransactionRun
+from wisesync.transactions.payments_progress import (KIND, PURPOSE, document_link, progress,  # noqa: F401
+                                                     run_counts, run_links)
 from wisesync.transactions.payments_psa import STOPPING, side_for
 
 log = logging.getLogger(__name__)
 TASK = "wisesync.transactions.payments"
-PURPOSE = "payments"
-KIND = "payment"
 OVERLAP = timedelta(minutes=10)
 RECHECK = ("pushing", "failed", "blocked", "waiting")
-COUNTS = ("pushed", "posted", "adopted", "waiting", "ignored", "blocked", "failed")
 UNEXPECTED = "The payment sync stopped because of an unexpected error in Wise-Sync."
 UNEXPECTED_FIX = ("Sync payments again: a payment already recorded in the PSA is found there and never "
                   "recorded twice. If it happens again, the server log has the details for support.")
@@ -145,28 +144,6 @@ def _finish(run_id: int, status: str, message: str, fix: str) -> None:
         status=status, message=message, fix=fix, finished_at=utcnow(), heartbeat_at=utcnow(),
         counts_json=json.dumps(counts, sort_keys=True)))
     db.session.commit()
-
-
-def run_counts(run_id: int) -> dict[str, int]:
-    """``posted`` = written to the PSA by this run, ``adopted`` = found already there."""
-    R = TransactionRunRecord
-    row = db.session.execute(select(
-        func.count().filter(R.pushed.is_(True)), func.count().filter(R.adopted.is_(True)),
-        *(func.count().filter(R.state == s) for s in ("waiting", "ignored", "blocked", "failed")))
-        .where(R.run_id == run_id)).one()
-    return dict(zip(COUNTS, (0, *(int(n) for n in row))))
-
-
-def progress(run: TransactionRun) -> dict:
-    """What the run page and its JSON show, like a sync's (``counts`` with the payment keys)."""
-    from wisesync.transactions.ledger import run_records
-
-    records = [r.as_dict() for r in run_records(run.id)]
-    total = int(run.totals.get("records") or 0)
-    settled = sum(1 for r in records if r["state"] != "pushing")
-    percent = 100 if run.status in ("succeeded", "failed") else (min(99, int(100 * settled / total)) if total else 0)
-    return {"id": run.id, "status": run.status, "purpose": PURPOSE, "counts": run_counts(run.id),
-            "totals": run.totals, "records": records, "percent": percent, "message": run.message, "fix": run.fix}
 
 
 def last_success(company_id: int):
@@ -264,6 +241,7 @@ class PaymentSync:
         if not mine:
             return False
         row.state, row.psa_batch_id, row.posted_at, row.fix = "posted", mine[0].psa_payment_id, utcnow(), ""
+        row.adopted = True
         db.session.commit()
         return True
 
@@ -287,7 +265,7 @@ class PaymentSync:
             return
         psa_payment_id = mine[0].psa_payment_id if mine else self.side.write(row.psa_id, decision.amount,
                                                                               decision.day)
-        row.state, row.psa_batch_id, row.posted_at = "posted", psa_payment_id, utcnow()
+        row.state, row.psa_batch_id, row.posted_at, row.adopted = "posted", psa_payment_id, utcnow(), bool(mine)
         message = decision.message if not mine else decision.message + f" (it was already in {self.side.name}.)"
         self._outcome(row, "posted", message + (f" {decision.note}" if decision.note else ""), "",
                       reason=decision.note, pushed=not mine, adopted=bool(mine))
@@ -335,7 +313,7 @@ class PaymentSync:
 
     def _failed(self, entry: LedgerEntry, row: LedgerEntry | None, exc: PsaError) -> None:
         db.session.rollback()
-        row = db.session.get(LedgerEntry, row.id) if row is not None and row.id else payment_row(entry)
+        row = payment_row(entry)  # as committed: a row this attempt only flushed is gone
         message = f"Invoice {entry.number}: {self.side.name} did not record the payment: {exc.explanation}"
         if row is None:
             record_outcome(self.run_id, KIND, entry.psa_id, "failed", message, exc.fix, number=entry.number)
@@ -356,22 +334,6 @@ class PaymentSync:
                  f"{counts['waiting']:,} partly paid (waiting)", f"{counts['ignored']:,} ignored"]
         parts += [f"{counts[k]:,} {k}" for k in ("blocked", "failed") if counts[k]]
         return ", ".join(parts) + "."
-
-
-def document_link(company, entry: LedgerEntry) -> str:
-    """A payment row links to its invoice in Xero (the payments are listed on it there)."""
-    from wisesync.companies.xero import document_url
-
-    return document_url(company, "invoice", entry.xero_id) if entry.xero_id else ""
-
-
-def run_links(run: TransactionRun, company) -> dict[str, str]:
-    """``"payment:<psa-id>"`` → the invoice in Xero, for the run's invoices."""
-    R = TransactionRunRecord
-    rows = db.session.scalars(select(LedgerEntry).join(R, R.psa_id == LedgerEntry.psa_id).where(
-        R.run_id == run.id, R.kind == KIND, LedgerEntry.kind == "invoice", LedgerEntry.company_id == run.company_id,
-        LedgerEntry.psa == run.psa, LedgerEntry.xero_id != ""))
-    return {f"{KIND}:{e.psa_id}": document_link(company, e) for e in rows}
 
 
 def payment_row(entry: LedgerEntry) -> LedgerEntry | None:
