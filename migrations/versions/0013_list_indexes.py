@@ -7,9 +7,9 @@ Create Date: 2026-12-02
 * B-tree indexes that serve the list order within an account and active flag
   (``name, id``; products also ``price, id``), so a page is an index range scan (keyset paging).
 * Search through an index: PostgreSQL ``pg_trgm`` GIN over the searched text, SQLite an FTS5
-  ``trigram`` table, kept in step through a queue that triggers fill. Both are optional: where the extension cannot be
-  created (no right to, not installed) or FTS5/trigram is missing, this logs a warning and
-  search keeps working as a table scan (wisesync/psadata/search.py says so at run time too).
+  ``trigram`` table, kept in step through a queue that triggers fill. Both are optional:
+  where the extension cannot be created (no right to, not installed) or FTS5/trigram is
+  missing, this logs a warning and search keeps working as a table scan (wisesync/psadata/search.py says so at run time too).
 """
 import logging
 

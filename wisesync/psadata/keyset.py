@@ -118,7 +118,8 @@ def page(stmt, order: Order, per_page: int, after: Key | None = None, before: Ke
                         first_key=keys[0] if keys else None, last_key=keys[-1] if keys else None)
     if before is not None or last:
         result.has_prev = more_before
-        result.has_next = bool(keys) and not last and bool(_scan(stmt, order, keys[-1].segment, keys[-1], 1, True))
+        result.has_next = (bool(keys) and not last
+                           and bool(_scan(stmt, order, keys[-1].segment, keys[-1], 1, forward=True)))
     else:
         result.has_next = more_after
         probe = keys[0] if keys else after  # the first page has nothing before it

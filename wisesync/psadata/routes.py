@@ -16,9 +16,10 @@ def register(app) -> None:
 def _list(template: str, lister):
     """A keyset page (``after``/``before`` a row's key, or ``last``), with search and sort. A
     damaged page link shows the first page with a 400 and says so."""
-    q = request.args.get("q", "").strip()[:100]
-    at = services.Position(after=request.args.get("after", "")[:400], before=request.args.get("before", "")[:400],
-                           last=request.args.get("last") == "1", sort=request.args.get("sort", "name"))
+    args = request.args
+    q = args.get("q", "").strip()[:100]
+    at = services.Position(after=args.get("after", "")[:400], before=args.get("before", "")[:400],
+                           last=args.get("last") == "1", sort=args.get("sort", "name"))
     try:
         result, status, problem = lister(current_user.account_id, q, at), 200, None
     except services.BadKey:

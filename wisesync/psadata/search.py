@@ -2,10 +2,10 @@
 
 PostgreSQL: ``ILIKE '%q%'`` over the searched text, served by a ``pg_trgm`` GIN index on the
 same expression. SQLite: an FTS5 ``trigram`` table (contentless) whose phrase match is a
-case-insensitive substring match; triggers queue the rows written since it was last brought up
-to date, and the first search after them indexes the queue in one statement (``catch_up``). Both come from migration 0013; where
-it could not create them (no pg_trgm, no FTS5) search still works by scanning the table, and
-says so loudly once per process. Searches shorter than three characters cannot use a trigram
+case-insensitive substring match; triggers queue the rows written since it was last brought
+up to date, and the first search after them indexes the queue in one statement
+(``catch_up``). Both come from migration 0013; where it could not create them (no pg_trgm,
+no FTS5) search still works by scanning the table, and says so loudly once per process. Searches shorter than three characters cannot use a trigram
 index and scan on both databases (the list index still gives the order).
 """
 from __future__ import annotations
@@ -97,7 +97,8 @@ def catch_up(table: str) -> bool:
                               f"FROM {queue} q JOIN {table} t ON t.id = q.id"))
             conn.execute(text(f"DELETE FROM {queue}"))
     except OperationalError as exc:
-        log.warning("PSA search index of %s could not catch up (%s); this search scans the table", table, exc.orig)
+        log.warning("PSA search index of %s could not catch up (%s); this search scans the table",
+                    table, exc.orig)
         return False
     return True
 

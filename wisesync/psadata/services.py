@@ -52,10 +52,10 @@ def _order(model, sort: str) -> Order:
     # "= true", not "IS true": PostgreSQL serves only the former from an index
     active, inactive = (model.active == True,), (model.active == False,)  # noqa: E712
     if sort == "price":
-        price = model.price
-        return Order(segments=(Segment(active + (price.is_not(None),), price), Segment(active + (price.is_(None),)),
-                               Segment(inactive + (price.is_not(None),), price), Segment(inactive + (price.is_(None),))),
-                     id_column=model.id, value=lambda row: _decimal(row[0].price), parse=keyset.parse_decimal)
+        priced, unpriced = (model.price.is_not(None),), (model.price.is_(None),)
+        segments = (Segment(active + priced, model.price), Segment(active + unpriced),
+                    Segment(inactive + priced, model.price), Segment(inactive + unpriced))
+        return Order(segments=segments, id_column=model.id, value=lambda row: _decimal(row[0].price), parse=keyset.parse_decimal)
     return Order(segments=(Segment(active, model.name), Segment(inactive, model.name)),
                  id_column=model.id, value=lambda row: row[0].name)
 
