@@ -62,6 +62,21 @@ def test_a_page_link_keeps_its_place_when_rows_are_added_before_it(client, login
     assert names(page)[0] == "Customer 060"  # still right after the row the link was made from
 
 
+def test_old_numbered_page_links_lead_to_the_same_rows(client, login, account):
+    customers(account, range(1, 81))
+    customers(account, range(81, 131), active=False)
+    login(make_user(account))
+    response = client.get("/psa/customers?page=2")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert names(page)[0] == "Customer 051" and names(page)[-1] == "Customer 100"  # across active/inactive
+    third = client.get(client.get("/psa/customers?page=3").headers["Location"]).get_data(as_text=True)
+    assert names(third)[0] == "Customer 101"
+    assert client.get("/psa/customers?page=99").headers["Location"].endswith("?last=1")
+    searched = client.get("/psa/customers?q=customer+1&page=2").headers["Location"]
+    assert "q=customer+1" in searched and "Customer 1" in client.get(searched).get_data(as_text=True)
+
+
 def test_a_damaged_page_link_is_a_400_with_the_first_page(client, login, account):
     customers(account, range(1, 60))
     login(make_user(account))

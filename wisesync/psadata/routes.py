@@ -1,12 +1,14 @@
 """Pulled PSA data: customers, agreements, products (any signed-in user of the account)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from wisesync.psadata import services
+from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaProduct
 
 bp = Blueprint("psadata", __name__)
+MODELS = {"psadata.customers": PsaCustomer, "psadata.agreements": PsaAgreement, "psadata.products": PsaProduct}
 
 
 def register(app) -> None:
@@ -18,6 +20,11 @@ def _list(template: str, lister):
     damaged page link shows the first page with a 400 and says so."""
     args = request.args
     q = args.get("q", "").strip()[:100]
+    page = args.get("page", 1, type=int) or 1
+    if page > 1 and not (args.get("after") or args.get("before")):  # an old ?page=N link
+        key = services.legacy_page_key(MODELS[request.endpoint], current_user.account_id, q, min(page, 100_000))
+        target = {"q": q or None, "after": key} if key else {"q": q or None, "last": 1}
+        return redirect(url_for(request.endpoint, **target))
     at = services.Position(after=args.get("after", "")[:400], before=args.get("before", "")[:400],
                            last=args.get("last") == "1", sort=args.get("sort", "name"))
     try:

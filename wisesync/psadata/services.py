@@ -105,6 +105,26 @@ def _list(model, stmt, account_id: int, q: str, at: Position) -> Page:
                 next_key=found.last_key.token() if found.has_next else None)
 
 
+def legacy_page_key(model, account_id: int, q: str, page: int) -> str | None:
+    """The ``after=`` key that starts old-style page ``page`` (``?page=N`` links from before
+    keyset paging, by name), or None for the first page or past the end. Walks the index up
+    to that row once; the link it redirects to then costs what any page costs."""
+    skip = (page - 1) * PER_PAGE - 1  # the row just before the page
+    if skip < 0:
+        return None
+    where = [model.account_id == account_id]
+    if q:
+        where.append(search.match(model, q) if model is not PsaAgreement else _agreement_match(account_id, q))
+    order = _order(model, "name")
+    for index, segment in enumerate(order.segments):
+        ids = select(model.id, model.name).where(*where, *segment.where)
+        row = db.session.execute(ids.order_by(model.name, model.id).offset(skip).limit(1)).first()
+        if row is not None:
+            return Key(index, row.id, row.name).token()
+        skip -= db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    return None
+
+
 def customers(account_id: int, q: str = "", at: Position | None = None) -> Page:
     """Rows of ``(PsaCustomer,)``, active first then by name; ``q`` matches name or identifier."""
     return _list(PsaCustomer, select(PsaCustomer), account_id, q, at or Position())
