@@ -96,3 +96,23 @@ def test_a_payment_on_an_invoice_the_portal_never_synced_is_ignored_with_the_rea
     assert ignored["number"] == "TYPED-1" and "never synced for this company" in ignored["message"]
     assert data["counts"]["ignored"] == 1 and data["counts"]["posted"] == 0
     assert sum(len(p) for p in sync_sim.state.cw_books.payments.values()) == 0
+
+
+def test_a_deleted_payment_is_seen_even_if_xero_does_not_list_deleted_payments(client, paid_world, sync_sim,
+                                                                               monkeypatch):
+    from datetime import timedelta
+
+    from wisesync.accounting.xero import XeroClient
+    from wisesync.transactions import payments_run
+
+    monkeypatch.setattr(payments_run, "OVERLAP", timedelta(0))  # the sync's invoices are not re-read
+    real = XeroClient.payments
+    # Whether Xero's GET /Payments returns deleted ones is not documented: the invoice read catches it.
+    monkeypatch.setattr(XeroClient, "payments", lambda self, **kw: [
+        p for p in real(self, **kw) if p.get("Status") != "DELETED"])
+    entry = synced(paid_world)[0]
+    payment = pay(sync_sim.url, entry, entry.total)
+    sync_payments(client, paid_world.nz)
+    delete_payment(sync_sim.url, payment)
+    data = sync_payments(client, paid_world.nz)
+    assert record_of(data, entry)["state"] == "blocked", data

@@ -13,7 +13,9 @@ Per run:
    payment on the first run). A payment is matched to an invoice **by the ledger only**: the
    Xero InvoiceID of an invoice the portal synced for this company. Any other payment is listed
    as ``ignored`` with the reason (:func:`~wisesync.transactions.payments.ignored_reason`).
-2. Add the invoices that need another look whatever Xero says changed: payment rows left
+2. Add the synced invoices Xero changed since then (``GET /Invoices`` with ``If-Modified-Since``:
+   a deleted payment or an allocated credit note changes the invoice), and those that need
+   another look whatever Xero says changed: payment rows left
    ``pushing``/``failed``/``blocked``/``waiting``, and invoices synced since the last payment run
    (paid in Xero before the portal adopted them).
 3. Read those invoices from Xero (by id) and apply the rules of
@@ -180,6 +182,11 @@ class PaymentSync:
         rows = {e.psa_id: e for e in db.session.scalars(select(LedgerEntry).where(
             LedgerEntry.company_id == self.company.id, LedgerEntry.psa == self.psa, LedgerEntry.kind == KIND))}
         wanted = self._matched(xero.payments(modified_since=since), invoices)
+        if since is not None:
+            # Invoices changed too: a deleted payment, a credit note allocated — whether or not
+            # Xero lists the deleted payment itself. (The first run reads every payment instead.)
+            changed = xero.invoices(modified_since=since, statuses=("AUTHORISED", "PAID", "VOIDED"))
+            wanted |= {i for i in (str(x.get("InvoiceID") or "").lower() for x in changed) if i in invoices}
         wanted |= {r.xero_id.lower() for r in rows.values() if r.state in RECHECK and r.xero_id.lower() in invoices}
         if since is not None:
             wanted |= {i for i, e in invoices.items() if e.pushed_at and e.pushed_at >= since}
