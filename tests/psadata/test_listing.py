@@ -77,6 +77,13 @@ def test_old_numbered_page_links_lead_to_the_same_rows(client, login, account):
     assert "q=customer+1" in searched and "Customer 1" in client.get(searched).get_data(as_text=True)
 
 
+def test_a_link_past_the_rows_there_are_shows_the_nearest_page(client, login, account):
+    customers(account, range(1, 61))
+    login(make_user(account))
+    assert names(client.get("/psa/customers?after=1.1.Zzz").get_data(as_text=True))[-1] == "Customer 060"
+    assert names(client.get("/psa/customers?before=0.1.Aaa").get_data(as_text=True))[0] == "Customer 001"
+
+
 def test_a_damaged_page_link_is_a_400_with_the_first_page(client, login, account):
     customers(account, range(1, 60))
     login(make_user(account))

@@ -113,6 +113,9 @@ def page(stmt, order: Order, per_page: int, after: Key | None = None, before: Ke
         rows = _scan(stmt, order, after.segment if after else 0, after, per_page + 1, forward=True)
         more_after = len(rows) > per_page
         rows = rows[:per_page]
+    if not rows and (after is not None or before is not None):
+        # Nothing left on that side of the key (its rows went): the nearest real page instead.
+        return page(stmt, order, per_page, last=after is not None)
     keys = [_key(order, segment, row) for segment, row in rows]
     result = KeysetPage(items=[row for _segment, row in rows],
                         first_key=keys[0] if keys else None, last_key=keys[-1] if keys else None)
