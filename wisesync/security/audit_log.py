@@ -64,6 +64,8 @@ ACTION_LABELS = {
     "sync.started": "Pull of PSA data started",
     "sync.scheduled": "Scheduled sync queued",
     "sync.transactions_started": "Sync started",
+    "sync.payments_started": "Payment sync started",
+    "sync.payments_scheduled": "Scheduled payment sync queued",
     "user.created": "User created",
     "user.edited": "User edited",
     "user.role_changed": "Role changed",
