@@ -57,6 +57,15 @@ def postgres_database(admin_url: str, name: str = "wisesync_load") -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+def drop_database(admin_url: str, name: str) -> None:
+    from wisesync.config import normalize_database_url
+
+    engine = sa.create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
 def seed(env: dict, sessions: int, products: int = 0, audit: int = 0) -> list[tuple[str, bool]]:
     """Account, companies, one user per session (through the models), then PSA records and
     audit rows (Core inserts, as a pull writes them)."""
@@ -259,6 +268,8 @@ def main() -> None:
     finally:
         for portal in portals:
             portal.stop()
+        if "postgresql" in args.db.split(","):
+            drop_database(args.pg_url, "wisesync_load")
     for portal in portals:
         result = portal.result()
         print(f"{result['db']:<10} requests={result['requests']:<7} rps={result['rps']:.1f} "

@@ -163,7 +163,7 @@ def main() -> None:
 
 
 def psa_benchmark(name: str, args) -> None:
-    from benchmarks.load import postgres_database
+    from benchmarks.load import drop_database, postgres_database
     from wisesync.config import normalize_database_url
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -190,6 +190,8 @@ def psa_benchmark(name: str, args) -> None:
             server.shutdown()
             with app.app_context():
                 db.engine.dispose()
+            if name == "postgresql":
+                drop_database(args.pg_url, "wisesync_pages")
 
 
 def users_benchmark(args) -> None:
