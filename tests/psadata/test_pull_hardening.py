@@ -84,19 +84,30 @@ def test_a_skipped_record_keeps_its_last_good_copy_and_is_not_marked_removed(cli
 
 def test_a_row_the_database_refuses_is_skipped_alone(client, admin, monkeypatch, sim_faults):
     """The net under the mapping's checks: a batch the database refuses goes again row by row."""
-    real = pull.Upserter.__call__
+    from wisesync.psadata.pg_copy import CopyUpserter
 
-    def refuse_13(self, batch):
-        if any(row["psa_id"] == 13 for row in batch) and self.sql.startswith("INSERT INTO psa_products"):
-            raise ValueError("value out of range")
-        return real(self, batch)
+    for kind in (pull.Upserter, CopyUpserter):  # executemany, and COPY on PostgreSQL
+        def refuse_13(self, batch, real=kind.__call__):
+            if any(row["psa_id"] == 13 for row in batch) and self.sql.startswith("INSERT INTO psa_products"):
+                raise ValueError("value out of range")
+            return real(self, batch)
 
-    monkeypatch.setattr(pull.Upserter, "__call__", refuse_13)
+        monkeypatch.setattr(kind, "__call__", refuse_13)
     data = start(client)
     assert data["status"] == "succeeded", data
     assert data["counts"]["products"] == 199 and rows(PsaProduct) == 199
     assert data["skipped"] == [{"kind": "products", "psa_id": 13,
                                 "reason": "the database refused it: value out of range"}]
+
+
+@pytest.mark.parametrize("write", ["copy", "executemany"])
+def test_both_postgresql_writes_store_the_same_rows(client, admin, monkeypatch, sim_faults, write):
+    monkeypatch.setattr(pull, "PG_WRITE", write)
+    assert start(client)["status"] == "succeeded"
+    assert start(client, full="1")["status"] == "succeeded"  # the re-pull updates in place
+    item = local(PsaProduct, 7, kind="catalog")
+    assert rows(PsaProduct) == 200 and item.price is not None and item.last_run_id is not None
+    assert item.pulled_at is not None and item.removed_at is None and item.account_id == admin.account_id
 
 
 def test_a_deletion_during_the_pull_marks_no_live_record_removed(client, admin, sim_records, monkeypatch, sim_faults):

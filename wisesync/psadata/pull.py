@@ -11,6 +11,7 @@ which the runner commits together with the run's success.
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaLocation, PsaP
 
 BATCH_SIZE = 1000
 PREFETCH = 2  # batches read ahead while the previous one is written: memory stays bounded
+# How a batch is written on PostgreSQL: "copy" (COPY into a temporary table + one INSERT …
+# SELECT … ON CONFLICT; wisesync/psadata/pg_copy.py, measured faster) or "executemany".
+PG_WRITE = os.environ.get("WISESYNC_PULL_PG_WRITE", "copy")
 
 
 @dataclass
@@ -248,7 +252,7 @@ def pull(sources: list[Source], account_id: int, run_id: int,
     outcome = Outcome({s.key: 0 for s in sources}, {s.key: 0 for s in sources}, [])
     shared = {"account_id": account_id, "last_run_id": run_id, "removed_at": None, "pulled_at": utcnow()}
     for source in sources:
-        upsert = Upserter(source, {**shared, "kind": source.kind} if source.kind else shared)
+        upsert = _upserter(source, {**shared, "kind": source.kind} if source.kind else shared)
         refused_ids: list[int] = []
         for rows, skipped in prefetched(batches(source)):
             refused = _write(upsert, rows)
@@ -264,6 +268,14 @@ def pull(sources: list[Source], account_id: int, run_id: int,
         _still_there(source, account_id, run_id, refused_ids)
         db.session.commit()
     return outcome
+
+
+def _upserter(source: Source, shared: dict):
+    if PG_WRITE == "copy" and db.session.get_bind().dialect.name == "postgresql":
+        from wisesync.psadata.pg_copy import CopyUpserter
+
+        return CopyUpserter(source, shared)
+    return Upserter(source, shared)
 
 
 def _write(upsert: Upserter, rows: list[dict]) -> list[Skipped]:
