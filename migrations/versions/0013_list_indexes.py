@@ -52,8 +52,8 @@ def _postgres_trigram(bind) -> bool:
         return True
     except sa.exc.DBAPIError as exc:
         log.warning("pg_trgm could not be created (%s): PSA search will scan the tables. "
-                    "A superuser can run CREATE EXTENSION pg_trgm and then "
-                    "`flask db downgrade 0012_admin_ux && flask db upgrade`.",
+                    "A superuser can run CREATE EXTENSION pg_trgm, then "
+                    "`python -m wisesync.psadata.search_indexes` makes the indexes.",
                     str(exc.orig).strip().splitlines()[0])
         return False
 

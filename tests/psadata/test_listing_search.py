@@ -152,3 +152,24 @@ def test_migration_without_the_right_to_create_pg_trgm_carries_on(app, caplog):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.mark.skipif(os.environ.get("WISESYNC_TEST_DB") != "postgresql", reason="PostgreSQL indexes")
+def test_the_index_script_remakes_what_the_migration_made(app, capsys):
+    from wisesync.psadata import search_indexes
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    made = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_psa_%_trgm' ORDER BY 1"
+    by_migration = db.session.execute(sa.text(made)).all()
+    assert len(by_migration) == 3
+    db.session.execute(sa.text("DROP INDEX ix_psa_products_trgm"))
+    db.session.commit()
+    try:
+        assert search_indexes.main(url) == 0
+    finally:
+        with db.engine.begin() as conn:
+            for statement in search_indexes.statements():
+                conn.execute(sa.text(statement))
+    assert db.session.execute(sa.text(made)).all() == by_migration
+    assert "Search indexes in place" in capsys.readouterr().out
+    assert search_indexes.main(url) == 0  # again: nothing to do, no error

@@ -70,8 +70,8 @@ def has_index(table: str) -> bool:
         _indexed[key] = bool(found)
         if not found:
             log.warning("PSA search on %s has no index (%s): every search scans the table. "
-                        "PostgreSQL: a superuser runs CREATE EXTENSION pg_trgm, then migration "
-                        "0013 is re-applied; SQLite: a build with FTS5.", table,
+                        "PostgreSQL: a superuser runs CREATE EXTENSION pg_trgm, then "
+                        "`python -m wisesync.psadata.search_indexes`; SQLite: a build with FTS5.", table,
                         "pg_trgm missing" if engine.dialect.name == "postgresql" else "no FTS5 trigram table")
     return _indexed[key]
 
