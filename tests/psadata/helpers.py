@@ -23,3 +23,21 @@ def sim_records(psa_sim):
     changes.reset()
     yield changes
     changes.reset()
+
+
+def start_pull(client, **form) -> dict:
+    """POST /integrations/sync (``full="1"`` for a full pull) and the run's progress JSON (the
+    tests' queue is immediate, so the pull has run)."""
+    response = client.post("/integrations/sync", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client.get(response.headers["Location"], headers={"Accept": "application/json"}).get_json()
+
+
+def local(model, psa_id, **where):
+    """The local copy of a PSA record, read afresh."""
+    from sqlalchemy import select
+
+    from wisesync.extensions import db
+
+    db.session.expire_all()
+    return db.session.scalar(select(model).filter_by(psa_id=psa_id, **where))

@@ -5,37 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import select
-
 from tests.builders import make_account, make_admin
-from tests.integrations.helpers import save_at_settings, save_cw_settings
-from tests.psadata.helpers import sim_records  # noqa: F401  (fixture)
+from tests.integrations.helpers import save_at_settings
+from tests.psadata.helpers import local, sim_records  # noqa: F401  (sim_records: a fixture)
+from tests.psadata.helpers import start_pull as start
 from wisesync.extensions import db
 from wisesync.psadata import runner
 from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaProduct
 from wisesync.psadata.runs import SyncRun
 from wisesync.simulator import at_data
-
-
-@pytest.fixture
-def admin(app, login, psa_sim):
-    account = make_account(psa_type="connectwise")
-    save_cw_settings(account, psa_sim)
-    user = make_admin(account)
-    login(user)
-    return user
-
-
-def start(client, **form) -> dict:
-    response = client.post("/integrations/sync", data=form)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client.get(response.headers["Location"], headers={"Accept": "application/json"}).get_json()
-
-
-def local(model, psa_id, **where):
-    db.session.expire_all()
-    return db.session.scalar(select(model).filter_by(psa_id=psa_id, **where))
 
 
 class Sent:

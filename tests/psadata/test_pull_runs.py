@@ -16,15 +16,6 @@ from wisesync.psadata.models import PsaAgreement, PsaCustomer, PsaProduct
 from wisesync.simulator.faults import Fault
 
 
-@pytest.fixture
-def admin(app, login, psa_sim):
-    account = make_account(psa_type="connectwise")
-    save_cw_settings(account, psa_sim)
-    user = make_admin(account)
-    login(user)
-    return user
-
-
 def rows(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
