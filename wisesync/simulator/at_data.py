@@ -169,7 +169,7 @@ def _contract(i: int, n: int) -> dict:
         "exclusionContractID": None, "internalCurrencyOverageBillingRate": None,
         "internalCurrencySetupFee": None, "isCompliant": True, "isDefaultContract": i % 4 == 3,
         "lastModifiedDateTime": _when(i, 5), "opportunityID": None,
-        "organizationalLevelAssociationID": None, "overageBillingRate": 125.0 if i % 4 == 1 else None,
+        "organizationalLevelAssociationID": org_level(company), "overageBillingRate": 125.0 if i % 4 == 1 else None,
         "purchaseOrderNumber": None, "renewedContractID": None, "serviceLevelAgreementID": 1,
         "setupFee": 0.0, "setupFeeBillingCodeID": None, "timeReportingRequiresStartAndStopTimes": 0,
         "userDefinedFields": [],
@@ -260,12 +260,28 @@ def _rate(company: int) -> float:
     return TAX_REGIONS[company % 3][1]  # _company(): taxRegionID = 1 + i % 3
 
 
+def org_level(company: int) -> int:
+    """The organisational level association that bills ``company`` (see ``ORG_LEVELS``)."""
+    return 2 if company % 3 == 1 else 1
+
+
+THIRDS, SEVENTHS = 3, 7  # items 3 and 7 of a block carry Autotask's 7 decimals (see below)
+
+
 def _item_amounts(i: int, n: int, company: int) -> tuple[float, float, float, float]:
-    """(quantity, rate, extended price, tax) of billing item ``i`` billed to ``company``."""
+    """(quantity, rate, extended price, tax) of billing item ``i`` billed to ``company``.
+
+    Autotask keeps quantities and rates to 7 decimals (a third of an hour is 0.3333333) and
+    rounds the extended price to cents from them: item 3 of a block is billed in thirds, item 7
+    at a seventh of the service price, so 4-decimal arithmetic misses the PSA's line total."""
     if i % BLOCK == SECOND_LINE:  # remote support labour, by the hour
         quantity, price = float(1 + i % 4), BILLING_CODES[0][6]
     else:
         quantity, price = float(1 + i % 20), _SERVICES[i % len(_SERVICES)][2]
+        if i % BLOCK == THIRDS:
+            quantity = round(quantity / 3, 7)
+        elif i % BLOCK == SEVENTHS:
+            price = round(price / 7, 7)
     if i % BLOCK == CREDIT:
         quantity = -quantity
     amount = round(price * quantity, 2)
@@ -337,7 +353,7 @@ def _billing_item(i: int, n: int) -> dict:
         "contractServiceAdjustmentID": None, "contractServiceBundleAdjustmentID": None,
         "contractServiceBundleID": None, "contractServiceBundlePeriodID": None,
         "contractServicePeriodID": None, "expenseItemID": None, "milestoneID": None,
-        "organizationalLevelAssociationID": None, "projectChargeID": None, "projectID": None,
+        "organizationalLevelAssociationID": org_level(company), "projectChargeID": None, "projectID": None,
         "purchaseOrderNumber": None, "roleID": None, "serviceBundleID": None, "sortOrderID": None,
         "taskID": None, "ticketChargeID": None, "ticketID": None, "timeEntryID": None,
         "vendorID": None, "webServiceDate": None,
@@ -347,8 +363,16 @@ def _billing_item(i: int, n: int) -> dict:
 # --- reference data: fixed sizes, ids the records above point at ------------------------------
 
 # (name, standard rate %): TaxRegions ids 1..5; companies use 1-3 (taxRegionID = 1 + i % 3).
-TAX_REGIONS = [("Texas", 8.25), ("Colorado", 2.9), ("Florida", 6.0), ("Ohio", 5.75),
-               ("Oregon", 0.0)]
+# The rates of the regions companies use are those of the demo Xero organisations (NZ GST 15 %,
+# AU GST 10 %), so an invoice synced to the organisation of its own country adds up to the same
+# total in Xero, and one sent to the other country's organisation shows the totals mismatch.
+TAX_REGIONS = [("New Zealand", 15.0), ("Australia", 10.0), ("New Zealand - Chatham Islands", 15.0),
+               ("Ohio", 5.75), ("Oregon", 0.0)]
+# Organisational level associations (Autotask's branch + line of business pairs that billing
+# items and contracts carry as ``organizationalLevelAssociationID``): companies in the Australia
+# tax region are billed by the Australian branch, the others by the New Zealand one. The
+# OrganizationalLevelAssociations entity is not in the fixture's subset, so only the ids appear.
+ORG_LEVELS = {1: "New Zealand branch", 2: "Australia branch"}
 # (name, description, taxable): TaxCategories ids 1..4; billing items use 1.
 TAX_CATEGORIES = [("Standard", "Taxable goods and services", True),
                   ("Labor", "Labor and professional services", True),

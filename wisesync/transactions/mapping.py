@@ -383,6 +383,11 @@ class _Work:
     problems: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     items: dict = field(default_factory=dict)  # lower code → item dict to create
+    psa: str = "ConnectWise"  # the PSA's name in messages
+    account_fix: str = ("Add account {code} to the chart of accounts in Xero, or fix the GL account mapping in "
+                        "ConnectWise (Setup Tables > GL Accounts) and GL Reload the record.")
+    total_fix: str = ("Correct the invoice lines or tax in ConnectWise so they add up to its total, GL Reload "
+                      "it, then sync again.")
 
     def problem(self, reason: str, fix: str) -> None:
         if (reason, fix) not in self.problems:
@@ -400,9 +405,7 @@ class _Work:
         account = self.catalog.accounts.get(code)
         if account is None:
             self.problem(f"{self.name}: {what} uses GL account {code}, which the Xero organisation has no "
-                         "account for.",
-                         f"Add account {code} to the chart of accounts in Xero, or fix the GL account "
-                         "mapping in ConnectWise (Setup Tables > GL Accounts) and GL Reload the record.")
+                         "account for.", self.account_fix.format(code=code))
             return None
         if not account.postable:
             self.problem(f"{self.name}: {what} uses GL account {code}, which is a bank, system or archived "
@@ -473,7 +476,7 @@ def _amounts(quantity: Decimal | None, price: Decimal | None,
              amount: Decimal) -> tuple[Decimal, Decimal, Decimal]:
     """``(Quantity, UnitAmount, LineAmount)`` that Xero's arithmetic turns into ``amount``."""
     amount = q2(amount)
-    if quantity and price is not None:
+    if quantity and price is not None and q4(quantity):  # 0.0000333 (Autotask's 7 places) is 0 at 4
         quantity = q4(quantity)
         sign = Decimal(1) if (amount >= 0) == (quantity > 0) else Decimal(-1)
         unit = q4(abs(price)) * sign
@@ -535,16 +538,14 @@ def _finish(work: _Work, lines: list[dict], psa_total: Decimal) -> tuple[list[di
                 not account.klass or account.klass in zero.applies_to)
             tax_type = account.tax_type if usable else work.exempt_code
             work.tax(tax_type, account, "the rounding line")
-            lines.append({"Description": "Rounding (to match the ConnectWise total)",
+            lines.append({"Description": f"Rounding (to match the {work.psa} total)",
                           "Quantity": Decimal("1.0000"), "UnitAmount": q4(difference), "AccountCode": code,
                           "TaxType": tax_type, "LineAmount": difference, "_rate": _ZERO})
             subtotal += difference
     elif difference and not work.problems:
-        work.problem(f"{work.name}: ConnectWise's total is {q2(psa_total)} but its lines come to "
+        work.problem(f"{work.name}: {work.psa}'s total is {q2(psa_total)} but its lines come to "
                      f"{q2(subtotal + tax)} in Xero (a difference of {difference}, more than the "
-                     f"{ROUNDING_TOLERANCE} a rounding line may cover).",
-                     "Correct the invoice lines or tax in ConnectWise so they add up to its total, GL Reload "
-                     "it, then sync again.")
+                     f"{ROUNDING_TOLERANCE} a rounding line may cover).", work.total_fix)
     for line in lines:
         line.pop("_rate", None)
     return lines, subtotal + tax, tax
