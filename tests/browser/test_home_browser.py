@@ -84,4 +84,8 @@ def test_the_checklist_ticks_step_by_step_and_then_shows_the_day(live_portal, sy
     assert "succeeded" in row.inner_text()
     assert "succeeded" in page.inner_text("#last-pull")
     assert "Counted at" in page.inner_text("#unposted-note")
+    page.click("#recount")  # counts again from ConnectWise, not the reused counts
+    page.wait_for_function("() => document.querySelector('#home-companies').dataset.counted === 'yes'",
+                           timeout=30000)
+    assert page.is_visible("#recount")
     page.screenshot(path=str(screenshot_dir / "home-daily.png"), full_page=True)
