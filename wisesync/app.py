@@ -68,6 +68,8 @@ def register_blueprints(app: Flask) -> None:
     from wisesync.security.routes import register as register_security
     from wisesync.transactions.routes import register as register_transactions
     from wisesync.users.routes import bp as users_bp
+    from wisesync.google.routes import register as register_google
+    from wisesync.documents.routes import register as register_documents
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp, url_prefix="/users")
@@ -77,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     register_psadata(app)
     register_qlink(app)
     register_transactions(app)
+    register_google(app)
+    register_documents(app)
     # Last: it puts throttles on the other features' views by endpoint name.
     register_security(app)
 

@@ -95,6 +95,11 @@ def instance_secret(instance_path: str, filename: str, make) -> str:
     return value
 
 
+GOOGLE_SETTINGS = ("WISESYNC_GOOGLE_CLIENT_ID", "WISESYNC_GOOGLE_CLIENT_SECRET", "WISESYNC_GOOGLE_AUTHORIZE_URL",
+                   "WISESYNC_GOOGLE_TOKEN_URL", "WISESYNC_GOOGLE_REVOKE_URL", "WISESYNC_GOOGLE_USERINFO_URL",
+                   "WISESYNC_GOOGLE_DRIVE_URL")
+
+
 class Config:
     """Defaults for a single-server install; every value can come from the environment."""
 
@@ -139,6 +144,15 @@ class Config:
     WISESYNC_XERO_AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
     WISESYNC_XERO_IDENTITY_URL = "https://identity.xero.com"
     WISESYNC_XERO_API_URL = "https://api.xero.com"
+    # Google (issue 15): each person's own Google account, for documents from Drive; the
+    # self-hoster's own OAuth client, endpoints overridable for the simulator.
+    WISESYNC_GOOGLE_CLIENT_ID = ""
+    WISESYNC_GOOGLE_CLIENT_SECRET = ""
+    WISESYNC_GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+    WISESYNC_GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+    WISESYNC_GOOGLE_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
+    WISESYNC_GOOGLE_USERINFO_URL = "https://openidconnect.googleapis.com/v1/userinfo"
+    WISESYNC_GOOGLE_DRIVE_URL = "https://www.googleapis.com/drive/v3"
     MAIL_SERVER = ""
     MAIL_PORT = 25
     MAIL_USERNAME = ""
@@ -208,7 +222,7 @@ def load_config(app, overrides: dict | None = None) -> None:
     c["WISESYNC_PUBLIC_URL"] = env.get("WISESYNC_PUBLIC_URL") or c["WISESYNC_PUBLIC_URL"]
     c["WISESYNC_TRUSTED_HOSTS"] = [h for h in re.split(r"[\s,]+", env.get("WISESYNC_TRUSTED_HOSTS", "")) if h]
     for key in ("WISESYNC_XERO_CLIENT_ID", "WISESYNC_XERO_CLIENT_SECRET", "WISESYNC_XERO_AUTHORIZE_URL",
-                "WISESYNC_XERO_IDENTITY_URL", "WISESYNC_XERO_API_URL"):
+                "WISESYNC_XERO_IDENTITY_URL", "WISESYNC_XERO_API_URL", *GOOGLE_SETTINGS):
         c[key] = env.get(key) or c[key]
     c.update(overrides)
 

@@ -195,7 +195,8 @@ def test_sim_controls(api, psa_sim):
     made = _seed_documents(api)
     docs = requests.get(f"{api.base}/_sim/xero/{NZ_TENANT_ID}/documents", timeout=10).json()
     assert {k: len(v) for k, v in docs.items() if k != "tenant_id"} == {
-        "invoices": 1, "bills": 1, "credit_notes": 1, "contacts": 2, "items": 1, "payments": 1}
+        "invoices": 1, "bills": 1, "credit_notes": 1, "contacts": 2, "items": 1, "payments": 1,
+        "attachments": 0}
     assert docs["invoices"][0]["Contact"]["Name"] == "Acme Ltd" and docs["invoices"][0]["LineItems"]
     one = requests.get(f"{api.base}/_sim/xero/{NZ_TENANT_ID}/documents/{made['bill']['InvoiceID']}",
                        timeout=10).json()

@@ -18,6 +18,8 @@ back to the PSA) instead of the broad ``accounting.transactions``: Xero apps cre
 2 March 2026 can no longer ask for the broad scope (asking fails the whole consent), while older
 apps may ask for the granular ones since April 2026 and must by September 2027. A self-hoster
 registers a new app, so the granular set is the one that works for everybody.
+``accounting.attachments`` to attach the documents people add to a transaction (issue 15; a
+connection made before it was asked for must be reconnected before attachments go).
 ``openid profile email`` name the person who connected.
 """
 from __future__ import annotations
@@ -39,7 +41,7 @@ from wisesync.accounting.xero_http import XeroTransport, dumps, loads, raise_for
 from wisesync.psa.http import OutboundPolicy
 
 SCOPES = ("openid profile email offline_access accounting.settings accounting.contacts "
-          "accounting.invoices accounting.payments")
+          "accounting.invoices accounting.payments accounting.attachments")
 MAX_ELEMENTS = 50      # Xero's advice per PUT; the sync batches to it
 PAGE_SIZE = 100        # Xero's default page; sent explicitly so the stopping rule is certain
 LOOKUP_CHUNK = 50      # values per lookup query (keeps the URL short)

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from flask import Response
 
 KINDS = {"auth", "deny", "429", "500", "slow", "malformed", "drop", "absent"}
-TARGETS = {"cw-rest", "cw-soap", "at", "xero", "any"}
+TARGETS = {"cw-rest", "cw-soap", "at", "xero", "google", "any"}
 
 
 @dataclass

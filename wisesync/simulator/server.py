@@ -58,7 +58,7 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
         """Restore every seed: ConnectWise batches/payments/tokens, the Xero organisations and
         the Autotask invoice writes (webServiceDate, paidDate...) and the records changed or
         deleted through /_sim/records."""
-        for part in ("cw_books", "xero", "at_invoices", "psa_changes"):
+        for part in ("cw_books", "xero", "at_invoices", "psa_changes", "google"):
             if getattr(state, part, None) is not None:
                 getattr(state, part).reset()
         return {"ok": True}
@@ -72,7 +72,8 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
 _PSA_MODULES = ("wisesync.simulator.psa_changes", "wisesync.simulator.cw_rest", "wisesync.simulator.cw_soap",
                 "wisesync.simulator.autotask",
                 "wisesync.simulator.xero_identity", "wisesync.simulator.xero_api",
-                "wisesync.simulator.xero_admin")
+                "wisesync.simulator.xero_admin", "wisesync.simulator.xero_attachments",
+                "wisesync.simulator.google_identity", "wisesync.simulator.google_drive")
 
 
 def _register(app: Flask, module_name: str) -> None:

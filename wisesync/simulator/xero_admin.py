@@ -25,6 +25,7 @@ from datetime import date
 from flask import Flask, jsonify, request
 
 from wisesync.simulator import xero_views
+from wisesync.simulator.xero_attachments import attachments
 from wisesync.simulator.xero_http import json_response
 from wisesync.simulator.xero_records import save_payment
 from wisesync.simulator.xero_rules import Batch
@@ -135,6 +136,7 @@ def _by_kind(org) -> dict[str, list]:
         "contacts": show("Contacts", org.contacts.values()),
         "items": show("Items", org.items.values()),
         "payments": show("Payments", [xero_views.payment(org, p) for p in org.payments.values()]),
+        "attachments": attachments(org),  # what PUT …/Attachments/{FileName} stored (xero_attachments)
     }
 
 

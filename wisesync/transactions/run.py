@@ -88,6 +88,7 @@ def _finish(run_id: int, status: str, message: str, fix: str) -> None:
         status=status, message=message, fix=fix, finished_at=utcnow(), heartbeat_at=utcnow(),
         counts_json=ledger.json.dumps(counts, sort_keys=True)))
     db.session.commit()
+    jobs.enqueue("wisesync.documents.after-run", run_id)  # documents attached to its records (issue 15)
 
 
 def heartbeat(run_id: int) -> None:
