@@ -105,3 +105,9 @@ def test_home_of_a_ready_autotask_account_pulls_instead_of_syncing(client, login
     found = steps(client)
     assert found["sync"] == "no"
     assert "Pull your Autotask customers, contracts and products" in client.get("/").get_data(as_text=True)
+
+
+def test_a_user_is_told_when_the_psa_connection_is_not_ready(app, world):
+    page = client_as(app, world.user).get("/").get_data(as_text=True)
+    assert "The PSA connection is not ready (Saved, but not tested with the saved values: use Test and Save)" in page
+    assert "an account administrator fixes it under Integrations." in page

@@ -146,9 +146,11 @@ def home_for(user) -> Home:
     if home.last_pull is not None and home.last_pull.status == "failed":
         home.problems.append(f"The last pull failed: {home.last_pull.message}"
                              + (f" Fix: {home.last_pull.fix}" if home.last_pull.fix else ""))
-    if user.is_admin:
-        home.problems += [f"{step.title}: {step.detail}" for step in home.steps
-                          if step.key == "psa" and not step.done]
+    if not user.is_admin:  # an admin sees the same in the checklist until it is fixed
+        psa = _psa_step(account)
+        if not psa.done:
+            home.problems.append(f"The PSA connection is not ready ({psa.detail.rstrip('.')}); an account "
+                                 "administrator fixes it under Integrations.")
     companies = syncable_companies(user)
     runs = latest_runs([c.id for c in companies])
     for company in companies:
