@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from wisesync.psa.autotask_rest import AutotaskRestClient, endpoint_slot
-from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, PsaNotFound,
+from wisesync.psa.errors import (PsaAuthError, PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
                                  PsaPermissionError, PsaRateLimited, PsaUnavailable)
 from wisesync.psa.http import OutboundPolicy
 from wisesync.simulator import demo
@@ -309,3 +309,13 @@ def test_next_page_over_http_is_refused(client, monkeypatch):
     monkeypatch.setattr(client, "_call", lambda *a, **k: page)
     with pytest.raises(PsaBadResponse, match="over http"):
         list(client.query("Companies"))
+
+
+def test_include_fields_asks_for_those_fields_on_every_page(client):
+    items = list(client.query("Products", max_records=150, include_fields=["name", "UNITPRICE"]))
+    assert len(items) == 200 and all(set(i) == {"id", "name", "unitPrice"} for i in items)
+
+
+def test_an_unknown_include_field_is_refused_like_an_unknown_filter_field(client):
+    with pytest.raises(PsaError, match="Unable to find colour in the Products entity"):
+        list(client.query("Products", include_fields=["colour"]))

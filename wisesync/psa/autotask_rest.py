@@ -133,14 +133,18 @@ class AutotaskRestClient:
 
     # -- queries --------------------------------------------------------------------------
 
-    def query(self, entity: str, filters=None, max_records: int = MAX_RECORDS) -> Iterator[dict]:
-        """Every record of ``entity`` matching ``filters``, lazily, one page (≤500) at a time.
+    def query(self, entity: str, filters=None, max_records: int = MAX_RECORDS,
+              include_fields: list[str] | None = None) -> Iterator[dict]:
+        """Every record of ``entity`` matching ``filters``, lazily, one page (≤500) at a time;
+        ``include_fields`` asks for those fields only (``includeFields``).
 
         Follows ``pageDetails.nextPageUrl``; no request is sent until the first item is asked for.
         """
         if not 1 <= max_records <= MAX_RECORDS:
             raise PsaConfigError(f"maxRecords must be between 1 and {MAX_RECORDS}.", "")
         body = {"maxRecords": max_records, "filter": list(filters or ALL_RECORDS)}
+        if include_fields:
+            body["includeFields"] = list(include_fields)
         page = self._read(f"{entity}/query", entity, body)
         while True:
             yield from page.get("items") or []

@@ -143,6 +143,13 @@ def cw_location(r: dict) -> dict:
 
 
 # -- Autotask -------------------------------------------------------------------------------
+# ``includeFields`` of each query: only what the pull stores.
+AT_FIELDS = {"Companies": ["id", "companyName", "companyNumber", "isActive"],
+             "Contracts": ["id", "contractName", "companyID", "contractType", "status"],
+             "Products": ["id", "name", "sku", "description", "unitPrice", "unitCost", "isActive"],
+             "Services": ["id", "name", "sku", "description", "unitPrice", "unitCost", "isActive"]}
+
+
 def at_company(r: dict) -> dict:
     active = flag(r, "isActive", True)
     return {"psa_id": record_id(r), "name": text(r, "companyName", 255), "identifier": text(r, "companyNumber", 120),

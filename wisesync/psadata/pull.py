@@ -101,8 +101,8 @@ def autotask_sources(client, since: datetime | None = None) -> list[Source]:
 
     def source(key, model, entity, row, kind=None):
         filters = changed(entity)
-        return Source(key, model, lambda: client.query(entity, filters), lambda: client.count(entity, filters),
-                      row, kind=kind, changed_only=filters is not None)
+        return Source(key, model, lambda: client.query(entity, filters, include_fields=mapping.AT_FIELDS[entity]),
+                      lambda: client.count(entity, filters), row, kind=kind, changed_only=filters is not None)
 
     return [source("customers", PsaCustomer, "Companies", mapping.at_company),
             source("agreements", PsaAgreement, "Contracts", mapping.at_contract),

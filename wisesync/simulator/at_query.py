@@ -38,6 +38,25 @@ def validate(entity: str, filters: list, fields: set[str]) -> None:
             raise QueryError(f"Unable to find {item.get('field')} in the {entity} entity.")
 
 
+def included(entity: str, names, fields: set[str]) -> list[str]:
+    """``includeFields`` (QueryModel in the fixture) as the entity's own field names, ``id``
+    always among them; names compare without regard to case. That the id always comes back,
+    and the wording for an unknown name (the filter's), are UNVERIFIED."""
+    if not names:
+        return []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise QueryError("includeFields must be an array of field names.")
+    known = {name.lower(): name for name in fields}
+    out = ["id"]
+    for name in names:
+        canonical = known.get(name.lower())
+        if canonical is None:
+            raise QueryError(f"Unable to find {name} in the {entity} entity.")
+        if canonical not in out:
+            out.append(canonical)
+    return out
+
+
 def matches(record: dict, filters: list) -> bool:
     return all(_match(record, f) for f in filters)
 

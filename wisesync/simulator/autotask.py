@@ -216,8 +216,16 @@ def _query(state, entity, query, start=0, previous=()):
     except (at_query.QueryError, TypeError, ValueError) as exc:
         return _errors(str(exc) if isinstance(exc, at_query.QueryError) else "maxRecords must be a number.")
     size = max(1, min(size, at_query.MAX_RECORDS))
+    include = query.get("includeFields") or []
+    try:
+        include = at_query.included(entity, include, _FIELDS[entity])
+    except at_query.QueryError as exc:
+        return _errors(str(exc))
     items, next_start = at_query.page(entity, filters, state.records, size, start)
-    search = json.dumps({"filter": filters, "maxRecords": size}, separators=(",", ":"))
+    if include:
+        items = [{name: item.get(name) for name in include} for item in items]
+    search = json.dumps({"filter": filters, "maxRecords": size, **({"includeFields": include} if include else {})},
+                        separators=(",", ":"))
     this_id = at_data.BASE_IDS[entity] + start
     details = {"count": len(items), "requestCount": size, "prevPageUrl": None, "nextPageUrl": None}
     if next_start is not None:
@@ -251,6 +259,8 @@ def _next(state, entity):
         return body
     if body.get("filter") is not None:
         search["filter"] = body["filter"]
+    if body.get("includeFields") is not None:
+        search["includeFields"] = body["includeFields"]
     search["maxRecords"] = paging.get("pageSize", search.get("maxRecords"))
     return _query(state, entity, search, start, previous)
 
