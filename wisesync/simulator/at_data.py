@@ -140,7 +140,7 @@ def _company(i: int, n: int) -> dict:
         "billToAdditionalAddressInformation": None, "createDate": _when(i),
         "createdByResourceID": 29682885, "lastActivityDate": _when(i, 9),
         "lastTrackedModifiedDateTime": _when(i, 11), "ownerResourceID": 29682885 + i % 5,
-        "parentCompanyID": None, "currencyID": 1, "taxRegionID": 1 + i % 3,
+        "parentCompanyID": None, "currencyID": 1, "taxRegionID": 1 + region_of(i),
         "taxID": None, "isTaxExempt": i % 23 == 0, "invoiceMethod": 1, "invoiceTemplateID": 102,
         "invoiceEmailMessageID": None, "quoteTemplateID": None, "quoteEmailMessageID": None,
         "purchaseOrderTemplateID": None, "invoiceNonContractItemsToParentCompany": False,
@@ -257,12 +257,18 @@ def _rate(company: int) -> float:
     """The company's sales-tax rate in percent (its region's standard rate; 0 if exempt)."""
     if company % 23 == 0:  # _company(): isTaxExempt
         return 0.0
-    return TAX_REGIONS[company % 3][1]  # _company(): taxRegionID = 1 + i % 3
+    return TAX_REGIONS[region_of(company)][1]
+
+
+def region_of(company: int) -> int:
+    """0-based index into ``TAX_REGIONS`` of ``company``'s tax region (regions 1-3; pairs of
+    companies share one, so already-synced invoices, ``is_synced``, fall in every region)."""
+    return (company // 2) % 3
 
 
 def org_level(company: int) -> int:
     """The organisational level association that bills ``company`` (see ``ORG_LEVELS``)."""
-    return 2 if company % 3 == 1 else 1
+    return 2 if region_of(company) == 1 else 1
 
 
 THIRDS, SEVENTHS = 3, 7  # items 3 and 7 of a block carry Autotask's 7 decimals (see below)
@@ -306,7 +312,7 @@ def _invoice(i: int, n: int) -> dict:
         "paidDate": _day(i, 20) if synced and i % 6 == 1 else None,
         "paymentTerm": 1, "batchID": 1 + i // 25,
         "comments": None, "orderNumber": None, "taxGroup": None,
-        "taxRegionName": TAX_REGIONS[company % 3][0], "invoiceEditorTemplateID": 102,
+        "taxRegionName": TAX_REGIONS[region_of(company)][0], "invoiceEditorTemplateID": 102,
         "webServiceDate": _synced_at(i) if synced else None, "invoiceStatus": None,
         "invoiceTaxMethodExternalCode": None,
     }
@@ -362,7 +368,7 @@ def _billing_item(i: int, n: int) -> dict:
 
 # --- reference data: fixed sizes, ids the records above point at ------------------------------
 
-# (name, standard rate %): TaxRegions ids 1..5; companies use 1-3 (taxRegionID = 1 + i % 3).
+# (name, standard rate %): TaxRegions ids 1..5; companies use 1-3 (taxRegionID = 1 + region_of(i)).
 # The rates of the regions companies use are those of the demo Xero organisations (NZ GST 15 %,
 # AU GST 10 %), so an invoice synced to the organisation of its own country adds up to the same
 # total in Xero, and one sent to the other country's organisation shows the totals mismatch.

@@ -32,8 +32,15 @@ def _usable(cred) -> bool:
     return cred is not None and bool(cred.login) and bool(cred.secret_enc)
 
 
+AUTOTASK_LABEL = "the Autotask API user in Integration Settings"
+
+
 def choose(account, user=None) -> Identity:
-    """The identity a sync by ``user`` (``None``: a scheduled run) would use, without secrets."""
+    """The identity a sync by ``user`` (``None``: a scheduled run) would use, without secrets.
+    An Autotask account always reads and writes as its API user in Integration Settings (the
+    PATCH that marks an invoice has no per-person form in the subset)."""
+    if getattr(account, "psa_type", "connectwise") == "autotask":
+        return Identity("settings", AUTOTASK_LABEL)
     member = get_credential(user, "connectwise") if user is not None else None
     member_id = member.login if member is not None and member.login else ""
     own = get_credential(user, "connectwise-api") if user is not None else None

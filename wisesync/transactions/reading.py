@@ -1,4 +1,4 @@
-"""Reading ConnectWise for the sync pages: the ``/sync`` overview (unposted counts per company,
+"""Reading the PSA (ConnectWise, or Autotask through :mod:`.autotask_review`) for the sync pages: the ``/sync`` overview (unposted counts per company,
 last run, problems), a company's review, and the check of a POSTed selection.
 
 Each page reads live; a PSA that cannot be read is a problem shown on the page (its
@@ -19,8 +19,7 @@ from wisesync.transactions import review as rv
 from wisesync.transactions.identity import Identity, choose, rest_client
 from wisesync.transactions.models import LedgerEntry
 
-AUTOTASK = ("Syncing transactions is built for ConnectWise so far; this account uses Autotask.",
-            "Nothing to do yet: Autotask invoices will sync once Wise-Sync supports them.")
+PSA_NAMES = {"connectwise": "ConnectWise", "autotask": "Autotask"}
 NOT_CONNECTED_FIX = "An account administrator connects it on the company's page (Companies > edit > Connect Xero)."
 
 
@@ -34,10 +33,28 @@ class Problem:
 
 
 def books_for(account, identity: Identity, *, impersonate: bool = False):
-    """A :class:`ConnectWiseAccounting` for ``identity`` (may raise any PsaError)."""
+    """A :class:`ConnectWiseAccounting` for ``identity``, or for an Autotask account its
+    :class:`~wisesync.transactions.autotask_review.AutotaskBooks` (may raise any PsaError)."""
+    if account.psa_type == "autotask":
+        from wisesync.transactions import autotask_review
+
+        return autotask_review.books_for(account)
     from wisesync.psa.connectwise_accounting import ConnectWiseAccounting
 
     return ConnectWiseAccounting(rest_client(account, identity, impersonate=impersonate))
+
+
+def read_rows(account, books) -> list:
+    """Every unposted record of the PSA (Autotask: every invoice not yet synced)."""
+    return books.read_unposted() if account.psa_type == "autotask" else rv.read_unposted(books)
+
+
+def router_for(account):
+    if account.psa_type == "autotask":
+        from wisesync.transactions.autotask_review import Router
+
+        return Router(account.id)
+    return rv.Router(account.id)
 
 
 def xero_problem(company) -> Problem | None:
@@ -88,12 +105,10 @@ def overview(user, companies: list, latest: dict) -> Overview:
     for all of them), its last run and its problems."""
     account = db.session.get(Account, user.account_id)
     error, counts, unmapped = None, None, 0
-    if account.psa_type != "connectwise":
-        error = Problem(*AUTOTASK)
-    elif companies:
+    if companies:
         try:
-            rows = rv.read_unposted(books_for(account, choose(account, user)))
-            counts, unmapped = rv.count_by_company(rows, rv.Router(account.id))
+            rows = read_rows(account, books_for(account, choose(account, user)))
+            counts, unmapped = rv.count_by_company(rows, router_for(account))
         except PsaError as exc:
             error = exc
     trouble = _trouble_counts([c.id for c in companies])
@@ -108,7 +123,7 @@ def overview(user, companies: list, latest: dict) -> Overview:
             problems.append(f"The last sync failed: {run.message}")
         found = trouble.get(company.id, {})
         for state, words in (("failed", "failed"), ("blocked", "blocked"),
-                             ("pushed", "in Xero but not yet posted in ConnectWise")):
+                             ("pushed", f"in Xero but not yet posted in {PSA_NAMES[account.psa_type]}")):
             if found.get(state):
                 problems.append(f"{found[state]} record{'s' if found[state] != 1 else ''} {words} "
                                 "(see the history).")
@@ -125,6 +140,7 @@ def overview(user, companies: list, latest: dict) -> Overview:
 @dataclass
 class Review:
     identity: Identity
+    psa: str = "ConnectWise"  # the PSA's name, for the page
     organisation: str = ""
     locations: str = ""
     rows: list = field(default_factory=list)  # this company's, then those no company takes
@@ -192,20 +208,18 @@ def review(company, user) -> Review:
 
     account = db.session.get(Account, company.account_id)
     identity = choose(account, user)
-    result = Review(identity, organisation=company.xero.tenant_name if company.xero else "")
-    if account.psa_type != "connectwise":
-        result.problems.append(Problem(*AUTOTASK))
-        return result
-    router = rv.Router(account.id)
+    psa = PSA_NAMES[account.psa_type]
+    result = Review(identity, psa, organisation=company.xero.tenant_name if company.xero else "")
+    router = router_for(account)
     result.locations = router.summary(company)
     xero = xero_problem(company)
     if xero is not None:
         result.problems.append(xero)
     try:
         books = books_for(account, identity)
-        mine, unmapped = router.split(rv.read_unposted(books), company)
+        mine, unmapped = router.split(read_rows(account, books), company)
     except PsaError as exc:
-        result.problems.append(Problem(f"Could not read ConnectWise: {exc.explanation}", exc.fix))
+        result.problems.append(Problem(f"Could not read {psa}: {exc.explanation}", exc.fix))
         return result
     catalog = None
     if xero is None:
@@ -215,11 +229,14 @@ def review(company, user) -> Review:
             result.problems.append(Problem(f"Could not read the Xero organisation: {exc.explanation}", exc.fix))
     if catalog is not None:
         try:
-            rv.export_rows(books, mine, company, catalog)
+            if account.psa_type == "autotask":
+                books.export_rows(mine, company, catalog)
+            else:
+                rv.export_rows(books, mine, company, catalog)
         except PsaError as exc:
-            result.problems.append(Problem(f"Could not export the records' lines from ConnectWise: "
+            result.problems.append(Problem(f"Could not export the records' lines from {psa}: "
                                            f"{exc.explanation}", exc.fix))
-    rv.apply_ledger(company, mine)
+    rv.apply_ledger(company, mine, psa=account.psa_type)
     for row in unmapped:
         row.unmapped = True
     result.rows = sorted(mine, key=_order) + sorted(unmapped, key=_order)
@@ -243,8 +260,9 @@ def check_selection(company, user, keys: list[tuple[str, str]]) -> list[Refusal]
     and why (unknown id, wrong kind, another company's, already posted). Reads ConnectWise's
     unposted lists; raises PsaError when they cannot be read."""
     account = db.session.get(Account, company.account_id)
-    rows = rv.read_unposted(books_for(account, choose(account, user)))
-    router = rv.Router(account.id)
+    rows = read_rows(account, books_for(account, choose(account, user)))
+    router = router_for(account)
+    psa = PSA_NAMES[account.psa_type]
     by_id: dict[tuple[str, str], rv.Row] = {}
     for row in rows:
         by_id[("procurement" if row.kind == "procurement" else "invoice", row.psa_id)] = row
@@ -255,9 +273,9 @@ def check_selection(company, user, keys: list[tuple[str, str]]) -> list[Refusal]
         key = f"{kind}:{psa_id}"
         row = by_id.get(("procurement" if kind == "procurement" else "invoice", psa_id))
         if row is None:
-            why = (f"Already posted: it is no longer in ConnectWise's unposted list (synced to "
+            why = (f"Already posted: it is no longer in {psa}'s unposted list (synced to "
                    f"{company.name} earlier)." if (kind, psa_id) in posted else
-                   f"No unposted {_noun(kind)} with id {psa_id} in ConnectWise (unknown, or already posted).")
+                   f"No unposted {_noun(kind)} with id {psa_id} in {psa} (unknown, or already posted).")
             refused.append(Refusal(key, why))
             continue
         if row.kind != kind:
@@ -269,7 +287,8 @@ def check_selection(company, user, keys: list[tuple[str, str]]) -> list[Refusal]
             router.unmapped(row)
             refused.append(Refusal(key, f"{row.reason} {row.fix}"))
         elif owner.id != company.id:
-            refused.append(Refusal(key, rv.NOT_ROUTED_HERE.format(
+            words = rv.NOT_ROUTED_HERE if account.psa_type == "connectwise" else _at_not_routed()
+            refused.append(Refusal(key, words.format(
                 what=row.what, number=row.number, owner=repr(owner.name), company=repr(company.name),
                 location=router.label(row.location_id))))
     return refused
@@ -277,3 +296,9 @@ def check_selection(company, user, keys: list[tuple[str, str]]) -> list[Refusal]
 
 def _noun(kind: str) -> str:
     return {"invoice": "invoice", "credit": "credit memo", "procurement": "purchase order"}.get(kind, kind)
+
+
+def _at_not_routed() -> str:
+    from wisesync.transactions.autotask_review import NOT_ROUTED_HERE
+
+    return NOT_ROUTED_HERE

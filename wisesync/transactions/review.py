@@ -241,10 +241,10 @@ def export_rows(books, rows: list[Row], company, catalog, *, contact_ids=None, b
     return parties
 
 
-def apply_ledger(company, rows: list[Row]) -> None:
+def apply_ledger(company, rows: list[Row], *, psa: str = "connectwise") -> None:
     """Give each row its ledger state: already in Xero (same content), changed since synced,
     or new. Blocked rows stay blocked."""
-    entries = entries_for_company(company.id, psa="connectwise")
+    entries = entries_for_company(company.id, psa=psa)
     for row in rows:
         row.entry = entries.get((row.kind, row.psa_id))
         if row.blocked or row.entry is None or not row.entry.xero_id:
