@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from wisesync.accounts.models import Account
 from wisesync.audit.services import record
 from wisesync.documents.filetypes import ALLOWED_LABEL, MAX_LABEL, DocumentRefused, check, megabytes, too_large
 from wisesync.documents.models import TransactionAttachment
@@ -39,6 +40,7 @@ class Record:
     kind: str
     psa_id: str
     entry: LedgerEntry | None
+    psa: str  # the account's PSA type: part of the ledger's key
 
     @property
     def number(self) -> str:
@@ -53,15 +55,16 @@ def record_for(company, kind: str, psa_id: str) -> Record:
     """The record of ``company`` (already checked: the person may sync it)."""
     if kind not in KINDS or not _PSA_ID.match(psa_id or ""):
         raise UnknownRecord(f"{kind}:{psa_id}")
+    psa = db.session.get(Account, company.account_id).psa_type
     entry = db.session.scalar(select(LedgerEntry).where(
         LedgerEntry.account_id == company.account_id, LedgerEntry.company_id == company.id,
-        LedgerEntry.psa == company.account.psa_type, LedgerEntry.kind == kind, LedgerEntry.psa_id == psa_id))
-    return Record(company, kind, psa_id, entry)
+        LedgerEntry.psa == psa, LedgerEntry.kind == kind, LedgerEntry.psa_id == psa_id))
+    return Record(company, kind, psa_id, entry, psa)
 
 
 def attachments_for(rec: Record) -> list[TransactionAttachment]:
     return list(db.session.scalars(select(TransactionAttachment).where(
-        TransactionAttachment.company_id == rec.company.id, TransactionAttachment.psa == rec.company.account.psa_type,
+        TransactionAttachment.company_id == rec.company.id, TransactionAttachment.psa == rec.psa,
         TransactionAttachment.kind == rec.kind, TransactionAttachment.psa_id == rec.psa_id)
         .order_by(TransactionAttachment.id)))
 
@@ -86,7 +89,7 @@ def _store(rec: Record, user, *, name: str, content: bytes, source: str, drive_f
     if same is not None:
         raise DocumentRefused(f"This file is already attached to {rec.number} (as {same.file_name}).")
     att = TransactionAttachment(
-        account_id=rec.company.account_id, company_id=rec.company.id, psa=rec.company.account.psa_type,
+        account_id=rec.company.account_id, company_id=rec.company.id, psa=rec.psa,
         kind=rec.kind, psa_id=rec.psa_id, number=rec.number[:64],
         ledger_entry_id=rec.entry.id if rec.entry else None, file_name=_unique_name(rec, checked.file_name),
         mime_type=checked.mime_type, size=checked.size, sha256=digest, content=content, source=source,
