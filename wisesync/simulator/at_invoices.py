@@ -54,6 +54,17 @@ class AtInvoiceWrites:
         with self.lock:
             # id -> {field: value}; a write replaces the whole dict so readers never see half of it
             self.changes: dict[int, dict] = {}
+            self.refusals: list[str] = []  # the next writes are refused with these messages
+
+    def refuse_next(self, message: str, count: int = 1) -> None:
+        """For tests: refuse the next ``count`` writes (HTTP 500, ``errors: [message]``), as
+        Autotask refuses a write to an invoice it has locked or the API user may not edit."""
+        with self.lock:
+            self.refusals.extend([message] * count)
+
+    def take_refusal(self) -> str | None:
+        with self.lock:
+            return self.refusals.pop(0) if self.refusals else None
 
     def apply(self, invoice_id: int, values: dict, *, replace: bool) -> None:
         with self.lock:
@@ -82,6 +93,9 @@ def write(state, entity: str, tail: list[str]) -> Response:
     if entity != "Invoices" or tail:
         return _json({"Message": f"The requested resource does not support http method "
                                  f"'{request.method}'."}, status=405)
+    refusal = writes_for(state).take_refusal()
+    if refusal is not None:
+        return _json({"errors": [refusal]}, status=500)
     try:
         body = json.loads(request.get_data(as_text=True) or "null")
         invoice_id, values = check(body, state.records)

@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 CHUNK = 50
 INLINE_CONTACT_FIELDS = ("Name", "ContactNumber", "AccountNumber", "EmailAddress", "FirstName", "LastName")
 DUPLICATE_NAME = ("{what}: Xero already has a contact named {name!r} with contact number {theirs!r}, but "
-                  "this ConnectWise company's identifier is {ours!r}: Xero keeps contact names unique, so "
+                  "this {psa} company's identifier is {ours!r}: Xero keeps contact names unique, so "
                   "Wise-Sync will not book it to the other company's contact.")
-DUPLICATE_NAME_FIX = ("Rename one of the two: the company in ConnectWise or the contact in Xero (or, if they "
+DUPLICATE_NAME_FIX = ("Rename one of the two: the company in the PSA or the contact in Xero (or, if they "
                       "are the same company, set the Xero contact's number to {ours!r}), then sync again.")
 TAKEN_NUMBER = ("{what}: Xero already holds {number} for another contact ({theirs}), so it is neither "
                 "pushed again nor adopted.")
@@ -87,6 +87,7 @@ class Pusher:
     run_id: int
     synced_by_id: int | None
     links: dict = field(default_factory=dict)  # PSA company id → ContactID
+    psa: str = "connectwise"  # whose companies the contacts are
 
     # -- items -------------------------------------------------------------------------------
     def ensure_items(self, pending: list[Pending]) -> None:
@@ -154,7 +155,7 @@ class Pusher:
     def _conflict(self, pending, cid, contact, named) -> None:
         for p in pending:
             if p.mapped.counterparty_id == cid:
-                p.row.block(DUPLICATE_NAME.format(what=p.name, name=named.get("Name"),
+                p.row.block(DUPLICATE_NAME.format(what=p.name, name=named.get("Name"), psa=_name(self.psa),
                                                   theirs=named.get("ContactNumber"),
                                                   ours=contact.get("ContactNumber", "")),
                             DUPLICATE_NAME_FIX.format(ours=contact.get("ContactNumber", "")))
@@ -162,7 +163,7 @@ class Pusher:
     def link(self, counterparty_id: str, contact_id: str, name: str = "") -> None:
         if counterparty_id and contact_id and self.links.get(counterparty_id) != contact_id:
             self.links[counterparty_id] = contact_id
-            ledger.save_contact_link(self.company.account_id, self.company.id, "connectwise",
+            ledger.save_contact_link(self.company.account_id, self.company.id, self.psa,
                                      counterparty_id, contact_id, name)
 
     # -- documents ---------------------------------------------------------------------------
@@ -305,3 +306,7 @@ def fix_for(messages: list[str]) -> str:
         if needle in text:
             return fix
     return "Correct what Xero names in ConnectWise (or in Xero's settings), then sync again."
+
+
+def _name(psa: str) -> str:
+    return {"autotask": "Autotask"}.get(psa, "ConnectWise")

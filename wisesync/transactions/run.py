@@ -1,5 +1,8 @@
 """The sync run: the background job that takes one company's selected (or all) unposted records
-from ConnectWise into Xero, then posts each in ConnectWise (DESIGN §10.3–10.5).
+from ConnectWise into Xero, then posts each in ConnectWise (DESIGN §10.3–10.5). An Autotask
+account's run is the same with Autotask's parts: its unsynced invoices
+(:mod:`.autotask_review`), and a ``webServiceDate`` PATCH instead of a batch
+(:mod:`.autotask_posting`); the ledger, the pusher and the exactly-once rules are shared.
 
 Per run: read the unposted lists (routed by location), finish what an earlier run left in
 Xero but not posted, export the selected records (lines, GL entry ids), map them, create the
@@ -30,11 +33,12 @@ from wisesync.transactions.posting import Poster
 from wisesync.transactions.push import CHUNK, Pending, Pusher, StopRun
 
 log = logging.getLogger(__name__)
+PSA_NAMES = {"connectwise": "ConnectWise", "autotask": "Autotask"}
 TASK = "wisesync.transactions.sync"
 UNEXPECTED = "The sync stopped because of an unexpected error in Wise-Sync."
 UNEXPECTED_FIX = ("Sync again: records already in Xero are only posted, never pushed twice. If it happens "
                   "again, the server log has the details for support.")
-GONE = "{what} {number} is no longer unposted for {company} in ConnectWise, so it was not synced."
+GONE = "{what} {number} is no longer unposted for {company} in {psa}, so it was not synced."
 GONE_FIX = "Reload the review page to see what is unposted now."
 WAITING = "{what} {number} was not sent: the run stopped first. It waits for the next sync."
 
@@ -105,6 +109,8 @@ class Sync:
         self.synced_by_id = None if run.scheduled else run.started_by_id
         self.company = db.session.get(Company, run.company_id)
         self.account = db.session.get(Account, run.account_id)
+        self.psa = self.account.psa_type
+        self.autotask = self.psa == "autotask"
         self._books, self._xero = books, xero
 
     # -- clients -------------------------------------------------------------------------------
@@ -118,7 +124,12 @@ class Sync:
                 from wisesync.users.models import User
 
                 user = db.session.get(User, self.synced_by_id)
-            self._books = books_for(self.account, choose(self.account, user), impersonate=True)
+            if self.autotask:
+                from wisesync.transactions import autotask_review
+
+                self._books = autotask_review.books_for(self.account, budget=True)
+            else:
+                self._books = books_for(self.account, choose(self.account, user), impersonate=True)
         return self._books
 
     def xero(self):
@@ -131,13 +142,18 @@ class Sync:
 
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> str:
+        from wisesync.transactions.reading import read_rows, router_for
+
         books = self.books()
-        rows, _unmapped = rv.Router(self.account.id).split(rv.read_unposted(books), self.company)
-        entries = ledger.entries_for_company(self.company.id, psa="connectwise")
+        rows, _unmapped = router_for(self.account).split(read_rows(self.account, books), self.company)
+        entries = ledger.entries_for_company(self.company.id, psa=self.psa)
         wanted, leftovers = self._choose(rows, entries)
-        self._set_total(len(wanted) + len(leftovers))
-        poster = Poster(books, self.company, self.run_id)
+        marked = self._marked(rows, entries)
+        self._set_total(len(wanted) + len(leftovers) + len(marked))
+        poster = self._poster(books)
         try:
+            if marked:
+                poster.settle_marked(marked)
             poster.post([entries[(r.kind, r.psa_id)] for r in leftovers])
             if wanted:
                 try:
@@ -154,14 +170,34 @@ class Sync:
             poster.shutdown()
         return self._summary()
 
+    def _poster(self, books):
+        if self.autotask:
+            from wisesync.transactions.autotask_posting import AutotaskPoster
+
+            return AutotaskPoster(books, self.company, self.run_id)
+        return Poster(books, self.company, self.run_id)
+
+    def _marked(self, rows: list, entries: dict) -> list:
+        """Autotask: rows in Xero, not yet posted, whose invoice left the unsynced list (a crash
+        after its PATCH, or a person set or voided it): the poster reads each."""
+        if not self.autotask:
+            return []
+        listed = {(r.kind, r.psa_id) for r in rows} | {("invoice" if r.kind == "credit" else "credit", r.psa_id)
+                                                       for r in rows}
+        return [e for key, e in sorted(entries.items()) if e.state == "pushed" and e.xero_id
+                and e.kind in ("invoice", "credit") and key not in listed]
+
     def _sync(self, books, xero, poster: Poster, wanted: list) -> None:
         from wisesync.transactions.reading import xero_catalog
 
         catalog = xero_catalog(self.company, xero, with_items=True)
         pusher = Pusher(xero, self.company, self.run_id, self.synced_by_id,
-                        links=ledger.contact_links(self.company.id, "connectwise"))
-        billing = self._billing(books, wanted, pusher.links)
-        rv.export_rows(books, wanted, self.company, catalog, contact_ids=pusher.links, billing=billing)
+                        links=ledger.contact_links(self.company.id, self.psa), psa=self.psa)
+        if self.autotask:
+            books.export_rows(wanted, self.company, catalog, contact_ids=pusher.links)
+        else:
+            billing = self._billing(books, wanted, pusher.links)
+            rv.export_rows(books, wanted, self.company, catalog, contact_ids=pusher.links, billing=billing)
         in_xero = [r for r in wanted if r.entry is not None and r.entry.xero_id]
         fresh = [Pending(r, self._ref(r)) for r in wanted if r not in in_xero and not r.blocked]
         for row in wanted:
@@ -189,8 +225,8 @@ class Sync:
                                       number=number)
             else:
                 ledger.record_outcome(self.run_id, kind, psa_id, "failed",
-                                      GONE.format(what=what, number=number, company=self.company.name), GONE_FIX,
-                                      number=number)
+                                      GONE.format(what=what, number=number, company=self.company.name,
+                                                  psa=PSA_NAMES[self.psa]), GONE_FIX, number=number)
         return wanted, leftovers
 
     def _set_total(self, total: int) -> None:
@@ -214,7 +250,7 @@ class Sync:
     def _ref(self, row) -> ledger.RecordRef:
         mapped = row.document
         return ledger.RecordRef(
-            account_id=self.account.id, company_id=self.company.id, psa="connectwise", kind=row.kind,
+            account_id=self.account.id, company_id=self.company.id, psa=self.psa, kind=row.kind,
             psa_id=row.psa_id, payload_hash=row.payload_hash, number=row.number, counterparty=row.counterparty,
             document_date=row.date, total=mapped.total if mapped is not None else abs(row.total),
             currency=row.currency, gl_entry_ids=tuple(mapped.gl_entry_ids) if mapped is not None else ())
@@ -251,7 +287,7 @@ class Sync:
     def _summary(self) -> str:
         counts = ledger.run_counts(self.run_id)
         parts = [f"{counts['pushed']:,} pushed to Xero", f"{counts['adopted']:,} already there (adopted)",
-                 f"{counts['posted']:,} posted in ConnectWise"]
+                 f"{counts['posted']:,} {'marked synced in Autotask' if self.autotask else 'posted in ConnectWise'}"]
         if counts["blocked"]:
             parts.append(f"{counts['blocked']:,} blocked")
         if counts["failed"]:
