@@ -29,7 +29,7 @@ def decide(x, *, psa="connectwise", total="115.00", recorded=None, waiting=False
 
 
 @pytest.mark.parametrize("x,kw,action,words", [
-    (invoice(paid="115.00", payments=[("40", MAR_1), ("75", MAR_9)]), {}, rules.RECORD, "2 Xero payments recorded"),
+    (invoice(paid="115.00", payments=[("40", MAR_1), ("75", MAR_9)]), {}, rules.RECORD, "(2 payments): recorded in ConnectWise as one payment of 115.00"),
     (invoice(paid="40.00", payments=[("40", MAR_1)]), {}, rules.WAIT, "partly paid in Xero: 40.00 of 115.00"),
     (invoice(paid="40.00", payments=[("40", MAR_1)]), {"psa": "autotask"}, rules.WAIT, "Autotask keeps only"),
     (invoice(), {"waiting": True}, rules.FORGET, "no payment in Xero"),

@@ -149,9 +149,9 @@ def decide(invoice: dict, *, psa: str, number: str, psa_total: Decimal, recorded
         if credited > ZERO:
             notes.append(f"{fmt(credited)} of it was settled by credit notes in Xero: apply the credit memo to "
                          f"invoice {number} in {name} by hand.")
-        what = f"{count} Xero payments" if count > 1 else "the Xero payment"
-        return Decision(RECORD, f"Invoice {number} is paid in full in Xero: {what} recorded in {name} as "
-                                + (f"{fmt(amount)}." if psa != "autotask" else "its paid date."),
+        what = f"{count} payments" if count > 1 else "1 payment"
+        return Decision(RECORD, f"Invoice {number} is paid in full in Xero ({what}): recorded in {name} as "
+                                + (f"one payment of {fmt(amount)}." if psa != "autotask" else "its paid date."),
                         amount=amount, day=paid_in_full_on(invoice), note=" ".join(notes))
     if paid > ZERO:
         single = ("ConnectWise takes one payment per invoice" if psa != "autotask"
