@@ -23,7 +23,7 @@ from wisesync.documents.models import TransactionAttachment
 from wisesync.extensions import db
 from wisesync.google import services as google
 from wisesync.google.client import DriveFile
-from wisesync.google.errors import GoogleError, GoogleNotFound, GoogleTokenRevoked
+from wisesync.google.errors import GoogleError, GoogleNotFound
 from wisesync.transactions.models import KINDS, LedgerEntry
 
 _PSA_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -116,14 +116,12 @@ def attach_from_drive(rec: Record, user, *, file_id: str, ip: str = "") -> Trans
     :class:`DocumentRefused` (type, size) or :class:`GoogleError` ("Reconnect Google" …)."""
     if not file_id or len(file_id) > 255 or not re.match(r"^[A-Za-z0-9_-]+$", file_id):
         raise DocumentRefused("Pick a file from the list of your Drive files.")
-    drive = google.drive_for(user)
-    try:
+    def fetch(drive):
         meta = drive.metadata(file_id)
         _check_drive_file(meta)
-        content = drive.download(file_id)
-    except GoogleTokenRevoked as exc:
-        google.reconnect_needed(user, exc.explanation)
-        raise
+        return meta, drive.download(file_id)
+
+    meta, content = google.with_drive(user, fetch)
     return _store(rec, user, name=meta.name, content=content, source="drive", drive_file_id=file_id, ip=ip)
 
 
@@ -139,12 +137,9 @@ def _check_drive_file(meta: DriveFile) -> None:
 def search_drive(user, *, name: str = "", kind: str = "", modified_after: datetime | None = None,
                  page_token: str = "") -> tuple[list[DriveFile], str]:
     """The person's Drive files that could be attached (PDFs and images), newest first."""
-    try:
-        return google.drive_for(user).search(name=name, mime_types=TYPE_FILTERS.get(kind, TYPE_FILTERS[""]),
-                                             modified_after=modified_after, page_token=page_token)
-    except GoogleTokenRevoked as exc:
-        google.reconnect_needed(user, exc.explanation)
-        raise
+    return google.with_drive(user, lambda drive: drive.search(
+        name=name, mime_types=TYPE_FILTERS.get(kind, TYPE_FILTERS[""]), modified_after=modified_after,
+        page_token=page_token))
 
 
 def retry(att: TransactionAttachment, user, *, ip: str = "") -> None:

@@ -148,9 +148,10 @@ def _reveal(token: str) -> str:
                                  "configured).", RECONNECT + ".") from None
 
 
-def access_token(user) -> str:
+def access_token(user, *, force_refresh: bool = False) -> str:
     """An access token of ``user``'s Google account valid for two more minutes (refreshed when
-    needed). Raises :class:`GoogleNotConnected` or :class:`GoogleTokenRevoked` ("Reconnect Google")."""
+    needed, or always with ``force_refresh``). Raises :class:`GoogleNotConnected` or
+    :class:`GoogleTokenRevoked` ("Reconnect Google")."""
     acc = account_for(user)
     if acc is None:
         raise GoogleNotConnected("You have not connected a Google account yet.",
@@ -158,7 +159,7 @@ def access_token(user) -> str:
     if acc.status == STATUS_RECONNECT or not acc.refresh_token_enc:
         raise GoogleTokenRevoked(acc.status_reason or "Google no longer accepts Wise-Sync's access to your account.",
                                  RECONNECT + ".")
-    if acc.access_token_enc and acc.expires_at and acc.expires_at - utcnow() > REFRESH_MARGIN:
+    if not force_refresh and acc.access_token_enc and acc.expires_at and acc.expires_at - utcnow() > REFRESH_MARGIN:
         return _reveal(acc.access_token_enc)
     try:
         tokens = _oauth().refresh(_reveal(acc.refresh_token_enc))
@@ -198,8 +199,20 @@ def drive_for(user) -> DriveClient:
     return DriveClient(google_settings(), access_token(user))
 
 
-def reconnect_needed(user, reason: str) -> None:
-    """A Drive call answered 401 after a fresh token: the grant is gone (revoked at Google)."""
-    acc = account_for(user)
-    if acc is not None:
-        _mark_reconnect(acc, reason)
+def with_drive(user, call):
+    """``call(drive)`` on the person's own Drive. A 401 (the access token died early: clock skew,
+    or access revoked at Google) renews the token once and tries again; a 401 after that, or a
+    refresh Google refuses, marks the account "Reconnect Google" and raises
+    :class:`GoogleTokenRevoked`."""
+    try:
+        return call(drive_for(user))
+    except GoogleTokenRevoked as exc:
+        if exc.status != 401:
+            raise
+    try:
+        return call(DriveClient(google_settings(), access_token(user, force_refresh=True)))
+    except GoogleTokenRevoked as exc:
+        acc = account_for(user)
+        if exc.status == 401 and acc is not None:
+            _mark_reconnect(acc, exc.explanation)
+        raise
