@@ -168,3 +168,16 @@ def test_the_run_page_says_which_kind_of_pull_it_was(client, admin, sim_faults):
     page = client.get(f"/integrations/sync/{data['id']}").get_data(as_text=True)
     assert "Full pull: every record" in page and 'name="full" value="1"' in page
     assert db.session.get(SyncRun, data["id"]).kind == "full"
+
+
+def test_one_dropped_connection_mid_pull_asks_for_that_page_again(client, admin, sim_faults, monkeypatch):
+    from tests.psadata.helpers import no_sleep_policy
+    from wisesync.psa import connectwise_paging
+    from wisesync.simulator.faults import Fault
+
+    no_sleep_policy(monkeypatch)
+    monkeypatch.setattr(connectwise_paging, "PAGE_SIZE", 50)
+    sim_faults.add(Fault(kind="drop", target="cw-rest", path="procurement/catalog", after=2, count=1))
+    data = start(client)
+    assert data["status"] == "succeeded", data
+    assert data["counts"]["products"] == 200 and rows(PsaProduct) == 200 and not sim_faults.list()
