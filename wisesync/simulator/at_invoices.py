@@ -23,6 +23,11 @@ the wording of the messages is this simulator's, UNVERIFIED):
   the date only", Autotask's Invoices entity page); ``webServiceDate`` is kept in UTC (a value
   without an offset is taken as UTC).
 The answer is ``OperationResultModel`` ``{"itemId": id}``.
+
+Limits on writes: once the database's requests this hour (``ThresholdInformation``'s
+``currentTimeframeRequestCount``, kept by ``autotask.AtSimStats``) pass the 10,000 threshold, a
+write is refused with HTTP 429 and the threshold wording ``autotask.py`` uses for its 429 fault
+(the real hourly refusal's text and status have no public source; reads are not refused here).
 """
 from __future__ import annotations
 
@@ -30,11 +35,14 @@ import json
 import threading
 from datetime import datetime, timezone
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from wisesync.simulator import at_data
 from wisesync.simulator.at_fields import INVOICE_TYPES
 
+THRESHOLD = 10_000  # requests per hour per database (autotask.THRESHOLD)
+HOURLY_REFUSAL = ("API request threshold exceeded: the 10000 requests per hour limit for this database has "
+                  "been reached.")
 WRITABLE = frozenset(name for name, (_, _, read_only) in INVOICE_TYPES.items() if not read_only)
 _CANONICAL = {name.lower(): name for name in INVOICE_TYPES}
 
@@ -94,6 +102,9 @@ def write(state, entity: str, tail: list[str]) -> Response:
         return _json({"Message": f"The requested resource does not support http method "
                                  f"'{request.method}'."}, status=405)
     refusal = writes_for(state).take_refusal()
+    stats = current_app.extensions.get("at_sim")
+    if refusal is None and stats is not None and stats.requests > THRESHOLD:
+        return _json({"errors": [HOURLY_REFUSAL]}, status=429)
     if refusal is not None:
         return _json({"errors": [refusal]}, status=500)
     try:
