@@ -12,7 +12,7 @@ import requests
 from tests.psadata.helpers import sim_records  # noqa: F401  (fixture)
 from tests.simulator.cw_contract import AUTH
 from wisesync.simulator import at_data, cw_data, demo
-from wisesync.simulator.cw_query import Collection, count, page
+from wisesync.simulator.cw_list import Collection, count, page
 
 AT_HEADERS = {"UserName": demo.AT_API_USERNAME, "Secret": demo.AT_API_SECRET,
               "ApiIntegrationCode": demo.AT_INTEGRATION_CODE, "Content-Type": "application/json"}

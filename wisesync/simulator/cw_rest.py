@@ -21,8 +21,8 @@ from flask import Flask, Response, g, request
 
 from wisesync.simulator import cw_accounting, cw_data, demo, psa_changes
 from wisesync.simulator.cw_books import API_MEMBER, books_for
-from wisesync.simulator.cw_query import (Collection, ConditionError, count, normal_args, page,
-                                         select_fields)
+from wisesync.simulator.cw_list import Collection, count, page, select_fields
+from wisesync.simulator.cw_query import ConditionError, normal_args
 from wisesync.simulator.faults import denied_rights, dropped_response, find, request_faults
 
 CODEBASES = ("v4_6_release", demo.CW_CODEBASE.rstrip("/"))
