@@ -15,12 +15,14 @@ def test_an_invoice_paid_in_xero_is_paid_once_in_connectwise_and_shows_in_histor
     data = sync_payments(client, paid_world.nz)
     assert data["status"] == "succeeded", data
     assert data["counts"]["posted"] == 1 and data["purpose"] == "payments"
+    assert [r["psa_id"] for r in data["records"]] == [entry.psa_id]  # the unpaid invoices say nothing
     (held,) = cw_payments(sync_sim, entry)
     assert money(held["amount"]) == money(entry.total) and held["paymentDate"].startswith("2026-03-02")
     row = payment_row(paid_world.nz, entry)
     assert row.state == "posted" and row.psa_batch_id == held["id"] and money(row.total) == money(entry.total)
     again = sync_payments(client, paid_world.nz)
     assert again["status"] == "succeeded" and again["counts"]["posted"] == 0, again
+    assert again["records"] == []
     assert len(cw_payments(sync_sim, entry)) == 1
     page = client.get(f"/sync/history?company={paid_world.nz.id}&state=posted").get_data(as_text=True)
     assert f'data-record="payment:{entry.psa_id}"' in page

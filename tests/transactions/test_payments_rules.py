@@ -32,8 +32,8 @@ def decide(x, *, psa="connectwise", total="115.00", recorded=None, waiting=False
     (invoice(paid="115.00", payments=[("40", MAR_1), ("75", MAR_9)]), {}, rules.RECORD, "(2 payments): recorded in ConnectWise as one payment of 115.00"),
     (invoice(paid="40.00", payments=[("40", MAR_1)]), {}, rules.WAIT, "partly paid in Xero: 40.00 of 115.00"),
     (invoice(paid="40.00", payments=[("40", MAR_1)]), {"psa": "autotask"}, rules.WAIT, "Autotask keeps only"),
-    (invoice(), {"waiting": True}, rules.FORGET, "no payment in Xero"),
-    (invoice(), {}, rules.NOTHING, "no payment in Xero"),
+    (invoice(), {"waiting": True}, rules.FORGET, "no payment in Xero any more"),
+    (invoice(), {}, rules.NOTHING, ""),
     (invoice(status="VOIDED"), {}, rules.NOTHING, "voided in Xero"),
     (invoice(status="VOIDED"), {"recorded": "115.00"}, rules.FLAG, "voided in Xero after"),
     (invoice(paid="115.00"), {"recorded": "115.00"}, rules.NOTHING, "already recorded"),
@@ -46,6 +46,10 @@ def decide(x, *, psa="connectwise", total="115.00", recorded=None, waiting=False
 def test_the_rules(x, kw, action, words):
     decision = decide(x, **kw)
     assert decision.action == action and words in decision.message, decision
+
+
+def test_an_unpaid_invoice_is_not_listed():
+    assert decide(invoice()).quiet and not decide(invoice(status="VOIDED")).quiet
 
 
 def test_paid_in_full_is_recorded_as_the_amount_paid_on_the_day_it_was_settled():

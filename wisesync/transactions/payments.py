@@ -68,7 +68,8 @@ class Decision:
     """``action``: :data:`RECORD` (write ``amount`` dated ``day`` to the PSA), :data:`WAIT`
     (row ``waiting``), :data:`NOTHING`, :data:`FLAG` (a recorded payment no longer matches
     Xero: reason and fix on the row) or :data:`FORGET` (drop a row that never reached the PSA).
-    ``note`` (with RECORD) is kept on the row as a warning: over-payment, credit notes."""
+    ``note`` (with RECORD) is kept on the row as a warning: over-payment, credit notes.
+    ``quiet``: nothing happened worth listing in the run (an invoice not paid yet)."""
 
     action: str
     message: str = ""
@@ -76,6 +77,7 @@ class Decision:
     amount: Decimal = ZERO
     day: date | None = None
     note: str = ""
+    quiet: bool = False
 
 
 def money(value) -> Decimal:
@@ -123,7 +125,8 @@ def decide(invoice: dict, *, psa: str, number: str, psa_total: Decimal, recorded
                                   f"{fmt(recorded)} in {name}.",
                             f"If the customer did not pay, {_where(psa, number)}.")
         if paid == recorded or (psa == "autotask" and due == ZERO and paid > ZERO):
-            return Decision(NOTHING, f"Invoice {number}: the payment of {fmt(recorded)} was already recorded in {name}.")
+            return Decision(NOTHING, f"Invoice {number}: the payment of {fmt(recorded)} was already recorded in {name}.",
+                            quiet=True)
         if paid < recorded:
             now = "no payment" if paid == ZERO else f"only {fmt(paid)} paid"
             return Decision(FLAG, f"A payment on invoice {number} was deleted in Xero after Wise-Sync recorded "
@@ -132,7 +135,7 @@ def decide(invoice: dict, *, psa: str, number: str, psa_total: Decimal, recorded
                             f"once Xero shows the invoice paid in full.")
         if recorded == psa_total:
             return Decision(NOTHING, f"Invoice {number}: {fmt(paid)} paid in Xero, {fmt(recorded)} (the {name} total) "
-                                     f"already recorded.")
+                                     f"already recorded.", quiet=True)
         return Decision(FLAG, f"Xero now shows {fmt(paid)} paid on invoice {number}, but Wise-Sync recorded "
                               f"{fmt(recorded)} in {name}.",
                         f"Correct the payment on invoice {number} in {name} by hand to {fmt(min(paid, psa_total))}.")
@@ -163,8 +166,10 @@ def decide(invoice: dict, *, psa: str, number: str, psa_total: Decimal, recorded
                         f"Invoice {number} was settled by credit notes in Xero ({fmt(credited)}), with no payment: "
                         f"nothing was recorded in {name}.",
                         f"Apply the credit memo to invoice {number} in {name} by hand.")
-    return Decision(FORGET if waiting else NOTHING,
-                    f"Invoice {number} has no payment in Xero (it was deleted); nothing was recorded in {name}.")
+    if waiting:
+        return Decision(FORGET, f"Invoice {number} has no payment in Xero any more (it was deleted); nothing "
+                                f"was recorded in {name}.")
+    return Decision(NOTHING, "", quiet=True)  # not paid yet: nothing to say
 
 
 def ignored_reason(payment: dict) -> str:

@@ -9,8 +9,8 @@ schedule (:mod:`wisesync.transactions.schedules`).
 Per run:
 
 1. Read the organisation's payments changed since the last successful payment run started
-   (``GET /Payments`` with ``If-Modified-Since``, ten minutes of overlap for clock drift; every
-   payment on the first run). A payment is matched to an invoice **by the ledger only**: the
+   (``GET /Payments`` with ``If-Modified-Since``, ten minutes of overlap for clock drift; the
+   first run from the first invoice the portal put in Xero). A payment is matched to an invoice **by the ledger only**: the
    Xero InvoiceID of an invoice the portal synced for this company. Any other payment is listed
    as ``ignored`` with the reason (:func:`~wisesync.transactions.payments.ignored_reason`).
 2. Add the synced invoices Xero changed since then (``GET /Invoices`` with ``If-Modified-Since``:
@@ -173,18 +173,24 @@ class PaymentSync:
 
             user = db.session.get(User, self.user_id) if self.user_id else None
             self.side, _ = side_for(self.account, user)
-        xero = self._xero or self._xero_client()
-        since = last_success(self.company.id)
-        since = since - OVERLAP if since else None
         invoices = {e.xero_id.lower(): e for e in db.session.scalars(select(LedgerEntry).where(
             LedgerEntry.company_id == self.company.id, LedgerEntry.psa == self.psa, LedgerEntry.kind == "invoice",
             LedgerEntry.xero_id != "", LedgerEntry.state.in_(("pushed", "posted"))))}
+        if not invoices:
+            return f"No invoice of {self.company.name} is in Xero yet, so there is no payment to bring back."
+        xero = self._xero or self._xero_client()
+        # The first run starts from the first invoice synced: older payments are on invoices the
+        # portal never sent (each would only be listed as ignored); an invoice adopted later
+        # with older payments is re-read by id below, as every invoice synced since then is.
+        since = last_success(self.company.id) or min((e.pushed_at for e in invoices.values() if e.pushed_at),
+                                                     default=None)
+        since = since - OVERLAP if since else None
         rows = {e.psa_id: e for e in db.session.scalars(select(LedgerEntry).where(
             LedgerEntry.company_id == self.company.id, LedgerEntry.psa == self.psa, LedgerEntry.kind == KIND))}
         wanted = self._matched(xero.payments(modified_since=since), invoices)
         if since is not None:
             # Invoices changed too: a deleted payment, a credit note allocated — whether or not
-            # Xero lists the deleted payment itself. (The first run reads every payment instead.)
+            # Xero lists the deleted payment itself.
             changed = xero.invoices(modified_since=since, statuses=("AUTHORISED", "PAID", "VOIDED"))
             wanted |= {i for i in (str(x.get("InvoiceID") or "").lower() for x in changed) if i in invoices}
         wanted |= {r.xero_id.lower() for r in rows.values() if r.state in RECHECK and r.xero_id.lower() in invoices}
@@ -290,10 +296,12 @@ class PaymentSync:
             db.session.delete(row)
             db.session.commit()
         elif row is not None and row.state == "posted":
+            if not (row.fix or adopted or not decision.quiet):
+                return  # recorded earlier and still what Xero shows: nothing to list
             if row.fix:  # flagged by an earlier run; Xero shows what was recorded again
                 row.reason = row.fix = ""
             self._outcome(row, "posted", decision.message, "", adopted=adopted)
-        else:
+        elif not decision.quiet:
             record_outcome(self.run_id, KIND, entry.psa_id, "ignored", decision.message, decision.fix,
                            number=entry.number)
 
