@@ -172,3 +172,10 @@ def test_the_simulator_refuses_a_wrong_pkce_verifier(google_sim):
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     again = requests.post(google_sim.url + "/google/token", data={**base, "code_verifier": verifier}, timeout=10)
     assert again.status_code == 400  # the code was spent by the failed attempt
+
+
+def test_the_page_with_the_connect_button_lets_its_form_lead_to_googles_sign_in(client, login, people, psa_sim):
+    login(people[2])
+    policy = client.get("/google").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {psa_sim.url}" in policy
+    assert "form-action 'self';" in client.get("/profile").headers["Content-Security-Policy"]

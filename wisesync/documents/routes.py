@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
 def _record(company_id: int, kind: str, psa_id: str) -> services.Record:
     try:
         company = sync_services.company_for(current_user, company_id)
-        return services.record_for(company, kind, psa_id)
+        return services.record_for(company, kind, psa_id, request.args.get("number", "")[:64])
     except (sync_services.NotFound, services.UnknownRecord):
         abort(404)
     except sync_services.NotAllowed as exc:
@@ -73,7 +73,8 @@ def _after_attach(rec: services.Record, att: TransactionAttachment):
                   + (f" ({att.reason})" if att.reason else "") + ".", "info")
     else:
         flash(f"{att.file_name} is attached; it goes to Xero when {rec.number} syncs.", "success")
-    return redirect(url_for("documents.record", company_id=rec.company.id, kind=rec.kind, psa_id=rec.psa_id), 303)
+    return redirect(url_for("documents.record", company_id=rec.company.id, kind=rec.kind, psa_id=rec.psa_id,
+                            number=rec.hint or None), 303)
 
 
 @bp.get("/<int:company_id>/<kind>/<psa_id>")
@@ -133,4 +134,5 @@ def retry(attachment_id: int):
         if rec.in_xero:
             sending.enqueue(rec.company.id)
         flash(f"{att.file_name} will be sent to Xero again.", "info")
-    return redirect(url_for("documents.record", company_id=rec.company.id, kind=rec.kind, psa_id=rec.psa_id), 303)
+    return redirect(url_for("documents.record", company_id=rec.company.id, kind=rec.kind, psa_id=rec.psa_id,
+                            number=rec.hint or None), 303)

@@ -27,6 +27,7 @@ from wisesync.google.errors import GoogleError, GoogleNotFound
 from wisesync.transactions.models import KINDS, LedgerEntry
 
 _PSA_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NUMBER = re.compile(r"^[\w./#-][\w ./#-]{0,63}$")
 TYPE_FILTERS = {"": ("application/pdf", "image/"), "pdf": ("application/pdf",), "image": ("image/",)}
 
 
@@ -41,25 +42,28 @@ class Record:
     psa_id: str
     entry: LedgerEntry | None
     psa: str  # the account's PSA type: part of the ledger's key
+    hint: str = ""  # the number the review showed, for a record not in the ledger yet (display only)
 
     @property
     def number(self) -> str:
-        return (self.entry.number if self.entry else "") or self.psa_id
+        return (self.entry.number if self.entry else "") or self.hint or self.psa_id
 
     @property
     def in_xero(self) -> bool:
         return bool(self.entry and self.entry.xero_id and self.entry.xero_type)
 
 
-def record_for(company, kind: str, psa_id: str) -> Record:
-    """The record of ``company`` (already checked: the person may sync it)."""
+def record_for(company, kind: str, psa_id: str, number_hint: str = "") -> Record:
+    """The record of ``company`` (already checked: the person may sync it). ``number_hint`` is
+    the number the review page showed (kept only when it looks like a document number)."""
     if kind not in KINDS or not _PSA_ID.match(psa_id or ""):
         raise UnknownRecord(f"{kind}:{psa_id}")
     psa = db.session.get(Account, company.account_id).psa_type
     entry = db.session.scalar(select(LedgerEntry).where(
         LedgerEntry.account_id == company.account_id, LedgerEntry.company_id == company.id,
         LedgerEntry.psa == psa, LedgerEntry.kind == kind, LedgerEntry.psa_id == psa_id))
-    return Record(company, kind, psa_id, entry, psa)
+    hint = number_hint if _NUMBER.match(number_hint or "") else ""
+    return Record(company, kind, psa_id, entry, psa, hint)
 
 
 def attachments_for(rec: Record) -> list[TransactionAttachment]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from wisesync.auth.access import client_ip, current_actor
@@ -31,10 +33,26 @@ def register(app: Flask) -> None:
     register_section("google/_section.html", section_context, order=70)
 
 
+@bp.after_app_request
+def allow_google_form_action(response):
+    """A page with the Connect Google Account button lets its form lead to Google's sign-in:
+    browsers apply CSP ``form-action`` to the redirect a form POST answers with, too (as for
+    Connect Xero in :mod:`wisesync.companies.routes`)."""
+    origin = g.pop("google_form_action", None)
+    policy = response.headers.get("Content-Security-Policy", "")
+    if origin and "form-action 'self'" in policy:
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {origin}", 1)
+    return response
+
+
 def section_context(user, viewer) -> dict:
     """The Google card: the person sees their address and the buttons; anyone else (an admin)
     sees only whether they are connected and since when."""
     is_self = viewer.id == user.id
+    if is_self and services.google_configured():
+        parts = urlsplit(current_app.config["WISESYNC_GOOGLE_AUTHORIZE_URL"])
+        g.google_form_action = f"{parts.scheme}://{parts.netloc}"
     return {"configured": services.google_configured(), "is_self": is_self,
             "status": services.status_for(user, show_email=is_self),
             "redirect_uri": external_url("google.callback") if viewer.is_admin else ""}
