@@ -284,17 +284,19 @@ def _write(upsert: Upserter, rows: list[dict]) -> list[Skipped]:
     value first, so this is the net under it."""
     if not rows:
         return []
+    # The driver's own errors too: COPY (pg_copy) talks to psycopg directly, unwrapped.
+    refusals = (SQLAlchemyError, ValueError, TypeError, ArithmeticError, db.session.get_bind().dialect.dbapi.Error)
     try:
         upsert(rows)
         return []
-    except (SQLAlchemyError, ValueError, TypeError, ArithmeticError):
+    except refusals:
         db.session.rollback()
     refused = []
     for row in rows:
         try:
             upsert([row])
             db.session.commit()
-        except (SQLAlchemyError, ValueError, TypeError, ArithmeticError) as exc:
+        except refusals as exc:
             db.session.rollback()
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             refused.append((row["psa_id"], "the database refused it: " + (detail[0][:200] if detail else type(exc).__name__)))
