@@ -64,6 +64,7 @@ def test_sync_payments_now_records_the_xero_payment_in_connectwise(live_portal, 
     assert paid.status_code == 200, paid.text
 
     page.goto(review)
+    page.screenshot(path=str(screenshot_dir / "payments-review-button.png"))
     page.click("#sync-payments")
     page.wait_for_url(re.compile(r".*/sync/runs/\d+$"))
     assert "Payment sync #" in page.inner_text("h1")
