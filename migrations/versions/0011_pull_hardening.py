@@ -5,7 +5,7 @@ Revises: 0010_payments
 Create Date: 2026-12-02
 
 ``sync_runs`` says which kind of pull a run was (``full``, ``incremental``, or ``auto`` while
-queued; runs before this revision were all full), since when an incremental one asked for
+queued; runs before this revision become ``legacy``), since when an incremental one asked for
 changes, and which records it skipped and why.
 """
 from alembic import op
@@ -25,6 +25,10 @@ def upgrade():
         batch.add_column(sa.Column("since", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("skipped_count", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("skipped_json", sa.Text(), nullable=False, server_default="[]"))
+    # Runs from before this revision were full pulls, but with the old mapping (an Autotask
+    # contract's number as its type, companies inactive by their status's name): "legacy", so
+    # the first pull after the upgrade is a full one that rewrites every record.
+    op.execute("UPDATE sync_runs SET kind = 'legacy'")
 
 
 def downgrade():

@@ -129,3 +129,19 @@ def test_progress_is_written_at_most_once_a_second(app):
         if writes and writes[-1] == t:
             progress.last = t
     assert writes == [0.0, 1.0, 2.5]
+
+
+def test_after_the_upgrade_the_first_pull_is_full(app):
+    """Runs from before incremental pulls are 'legacy': their records came with the old mapping,
+    so the next pull rewrites every record instead of asking only for changes."""
+    account = make_account(psa_type="connectwise")
+    old = SyncRun(account_id=account.id, psa_type="connectwise", status="succeeded", kind="legacy")
+    run = SyncRun(account_id=account.id, psa_type="connectwise", status="running", kind="auto")
+    db.session.add_all([old, run])
+    db.session.commit()
+    old.started_at = run.created_at
+    db.session.commit()
+    assert runner.plan(run) == ("full", None)
+    old.kind = "full"
+    db.session.commit()
+    assert runner.plan(run)[0] == "incremental"

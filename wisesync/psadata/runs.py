@@ -57,7 +57,8 @@ class SyncRun(db.Model):
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
     # "auto" until it starts (the runner picks), "full" (every record; marks the ones gone from
-    # the PSA) or "incremental" (only records changed since ``since``).
+    # the PSA) or "incremental" (only records changed since ``since``); "legacy": a full pull
+    # from before incremental pulls (and the mapping they came with), so never the base of one.
     kind: Mapped[str] = mapped_column(String(20), default="auto", server_default="full")
     since: Mapped[datetime | None]
     skipped_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -216,7 +217,7 @@ def kind_line(run: SyncRun) -> str:
     if run.kind == "incremental" and run.since is not None:
         return (f"Incremental pull: only records changed since {run.since:%d %b %Y %H:%M} UTC "
                 "(nothing is marked removed; a full pull runs at least daily).")
-    if run.kind == "full":
+    if run.kind in ("full", "legacy"):  # legacy: before incremental pulls, every pull was full
         return "Full pull: every record, and the ones no longer in the PSA are marked inactive."
     return "Full or incremental: decided when the pull starts."
 
