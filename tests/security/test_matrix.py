@@ -118,6 +118,18 @@ MATRIX = {
     # is sent to) its one active run.
     ("transactions.payments", "POST"): row(302, 303, 303, 404, 303),
     ("transactions.run", "GET"): row(302, 404, 404, 404, 404),
+    # A person's own Google account (no user id in the URL: everyone acts on their own), behind
+    # the QLink password step like the PSA credentials. An empty callback is refused (no flow).
+    ("google.page", "GET"): row(302, 200, 303, 200, 200),
+    ("google.connect", "POST"): row(302, 303, 303, 303, 303),
+    ("google.disconnect", "POST"): row(302, 303, 303, 303, 303),
+    ("google.callback", "GET"): row(302, 400, 303, 400, 400),
+    # Documents of a record: whoever may sync the company (the world's user has it ticked); the
+    # empty form is a 400 with the field's message; retry of the world's refused attachment.
+    ("documents.record", "GET"): row(302, 200, 200, 404, 200),
+    ("documents.upload", "POST"): row(302, 400, 400, 404, 400),
+    ("documents.from_drive", "POST"): row(302, 400, 400, 404, 400),
+    ("documents.retry", "POST"): row(302, 303, 303, 404, 303),
 }
 
 

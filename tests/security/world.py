@@ -58,8 +58,16 @@ def build_world() -> World:
     except ImportError:
         pass
     link = make_payment_link(target)  # /users/wise-pay-links/<link_id>/...
+    from wisesync.documents.models import TransactionAttachment  # /documents/attachments/<attachment_id>/...
+
+    attachment = TransactionAttachment(account_id=account.id, company_id=company.id, psa="connectwise",
+                                       kind="invoice", psa_id="1", file_name="quote.pdf", mime_type="application/pdf",
+                                       size=5, sha256="0" * 64, content=b"%PDF-", source="upload", state="failed")
+    db.session.add(attachment)
+    db.session.commit()
     return World(account, other, admin, user, qlink_admin, target, foreign_admin, company, run_id,
-                 token, extra={"link_id": link.id})
+                 token, extra={"link_id": link.id, "kind": "invoice", "psa_id": "1",
+                               "attachment_id": attachment.id})
 
 
 def client_for(app, world: World, persona: str):

@@ -14,11 +14,13 @@ from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 # Every endpoint that starts with one of these asks a QLink session for the password:
-# user management, PSA secrets, integration settings, account settings, QLink (re)generation.
+# user management, PSA secrets, integration settings, account settings, QLink (re)generation,
+# and the person's Google account (its tokens are secrets, like the PSA credentials).
 SENSITIVE_PREFIXES = (
     "users.",
     "companies.",
     "credentials.",
+    "google.",
     "integrations.",
     "security.account",
     "security.audit",
