@@ -89,12 +89,21 @@ def upgrade():
             op.execute(f"CREATE TABLE {queue} (id INTEGER PRIMARY KEY, indexed TEXT)")
             changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
             op.execute(f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
-                       f"INSERT OR IGNORE INTO {queue}(id, indexed) VALUES (new.id, NULL); END")
+                       f"{_queue(queue, 'new.id', 'NULL')}; END")
             op.execute(f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
-                       f"INSERT OR IGNORE INTO {queue}(id, indexed) VALUES (old.id, {_doc(columns, 'old.')}); END")
+                       f"{_queue(queue, 'old.id', _doc(columns, 'old.'))}; END")
             # Re-pulls rewrite every row; only a changed text is queued.
             op.execute(f"CREATE TRIGGER {fts}_au AFTER UPDATE ON {table} WHEN {changed} BEGIN "
-                       f"INSERT OR IGNORE INTO {queue}(id, indexed) VALUES (old.id, {_doc(columns, 'old.')}); END")
+                       f"{_queue(queue, 'old.id', _doc(columns, 'old.'))}; END")
+
+
+def _queue(queue: str, row_id: str, indexed: str) -> str:
+    """Queue a row once (the first text the index holds for it wins). Not ``INSERT OR IGNORE``:
+    inside a trigger fired by an upsert (``INSERT … ON CONFLICT DO UPDATE``, which every pull
+    uses) SQLite applies the outer statement's conflict rule, so the queue's duplicate id would
+    raise "UNIQUE constraint failed" and refuse the PSA record."""
+    return (f"INSERT INTO {queue}(id, indexed) SELECT {row_id}, {indexed} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {queue} WHERE id = {row_id})")
 
 
 def downgrade():

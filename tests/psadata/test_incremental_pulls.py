@@ -145,3 +145,15 @@ def test_after_the_upgrade_the_first_pull_is_full(app):
     old.kind = "full"
     db.session.commit()
     assert runner.plan(run)[0] == "incremental"
+
+
+def test_a_renamed_record_is_stored_and_found_by_its_new_name(client, admin, sim_records, sim_faults):
+    """The SQLite search triggers fire inside the pull's upsert: a rename must not be refused."""
+    start(client)
+    sim_records.change("cw", "company/companies", 3, {"name": "Renamed Holdings Ltd"})
+    sim_records.change("cw", "procurement/catalog", 9, {"description": "Quartzite widget"})
+    second = start(client)
+    assert second["status"] == "succeeded" and not second.get("skipped"), second
+    assert local(PsaCustomer, 3).name == "Renamed Holdings Ltd"
+    assert "Renamed Holdings Ltd" in client.get("/psa/customers?q=renamed holdings").get_data(as_text=True)
+    assert "Quartzite widget" in client.get("/psa/products?q=quartzite").get_data(as_text=True)
