@@ -192,14 +192,25 @@ def _give_up(run: TransactionRun, message: str) -> None:
 
 
 def mark_abandoned_runs(older_than: timedelta | None = None) -> int:
-    """Fail the sync runs a killed worker left queued or running (called when a worker starts);
-    with a shared queue only runs silent for ``older_than``. Returns how many."""
-    query = update(TransactionRun).where(TransactionRun.status.in_(RUN_ACTIVE_STATUSES))
+    """When a worker starts: fail the sync and payment runs a killed worker left *running*;
+    returns how many. With a shared queue only runs silent for ``older_than`` are failed.
+
+    A *queued* run is not abandoned: it was waiting for a worker, and this is one (as for
+    pulls). Its message is handed to the queue again, by purpose; the claim in each task's
+    ``execute`` (``queued`` → ``running``) makes a second message for the same run a no-op."""
+    from wisesync.transactions.payments_run import PURPOSE as PAYMENTS, enqueue_payments
+    from wisesync.transactions.run import enqueue_sync
+
+    query = update(TransactionRun).where(TransactionRun.status == "running")
     if older_than is not None:
         query = query.where(TransactionRun.heartbeat_at < utcnow() - older_than)
     result = db.session.execute(query.values(status="failed", message=WORKER_STOPPED, fix=WORKER_STOPPED_FIX,
                                              finished_at=utcnow()))
     db.session.commit()
+    waiting = db.session.execute(select(TransactionRun.id, TransactionRun.purpose)
+                                 .where(TransactionRun.status == "queued").order_by(TransactionRun.id)).all()
+    for run_id, purpose in waiting:
+        (enqueue_payments if purpose == PAYMENTS else enqueue_sync)(run_id)
     return result.rowcount or 0
 
 
