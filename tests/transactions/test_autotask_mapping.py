@@ -162,3 +162,17 @@ def test_every_live_simulator_invoice_maps_or_blocks_with_a_reason():
                    for line in result.document["LineItems"])
     assert mapped_count > n // 2
     assert CompanySettings and XeroCatalog
+
+
+@pytest.mark.parametrize("message, words", [
+    ("Account code '4999' is not a valid code for this document.", "External Number in Autotask"),
+    ("The line total 78.66 does not match the expected line total 78.67", "billing items in Autotask"),
+    ("Something else entirely", "Correct what Xero names in Autotask"),
+    ("TaxType code 'X' does not exist", "tax codes again"),
+    ("The contact name Acme is already assigned to another contact.", "Rename the company in Autotask"),
+])
+def test_xero_refusals_of_an_autotask_document_name_the_fix_in_autotask(message, words):
+    from wisesync.transactions.push import fix_for
+
+    assert words in fix_for([message], "autotask")
+    assert "ConnectWise" not in fix_for([message], "autotask")

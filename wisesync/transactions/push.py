@@ -218,7 +218,7 @@ class Pusher:
 
                     forget_catalog(self.xero.tenant_id)  # the next review reads the chart again
                 ledger.record_failed(p.entry, f"{p.name}: Xero refused it: {'; '.join(messages) or 'no reason given'}",
-                                     fix_for(messages), run_id=self.run_id)
+                                     fix_for(messages, self.psa), run_id=self.run_id)
         db.session.commit()  # the call's answers, in one transaction
         for p, result in zip(chunk, results):
             contact = result.get("Contact") or {}
@@ -268,7 +268,7 @@ class Pusher:
                 ledger.record_failed(p.entry, f"{p.name}: not sent. {exc.explanation}", exc.fix, run_id=self.run_id)
             raise StopRun(exc.explanation, exc.fix) from exc
         if isinstance(exc, XeroValidationError):
-            reason, fix = "; ".join(exc.messages) or exc.explanation, fix_for(exc.messages)
+            reason, fix = "; ".join(exc.messages) or exc.explanation, fix_for(exc.messages, self.psa)
         else:
             reason, fix = exc.explanation, UNKNOWN_OUTCOME_FIX if isinstance(exc, (XeroUnavailable,)) else exc.fix
         for p in chunk:
@@ -300,8 +300,27 @@ FIXES = (
 )
 
 
-def fix_for(messages: list[str]) -> str:
+AUTOTASK_FIXES = (
+    ("account code", "Add the account to the chart of accounts in Xero, or correct the billing code's External "
+                     "Number in Autotask (Admin > Features & Settings > Finance, Accounting & Invoicing > Billing "
+                     "Codes); then sync again."),
+    ("does not match the expected line total", "Correct the invoice's billing items in Autotask (quantities and "
+                                               "rates), then sync again."),
+    ("lock date", "Xero refuses documents dated on or before its lock date: an adviser moves the lock date in "
+                  "Xero (Settings > Advanced > Financial settings); then sync again."),
+    ("contact name", "Rename the company in Autotask or the contact in Xero so each name belongs to one company, "
+                     "then sync again."),
+)
+
+
+def fix_for(messages: list[str], psa: str = "connectwise") -> str:
     text = " ".join(messages).lower()
+    if psa == "autotask":
+        fix = next((fix for needle, fix in AUTOTASK_FIXES if needle in text), None)
+        if fix is None and not any(needle in text for needle, _ in FIXES):
+            return "Correct what Xero names in Autotask (or in Xero's settings), then sync again."
+        if fix is not None:
+            return fix
     for needle, fix in FIXES:
         if needle in text:
             return fix
