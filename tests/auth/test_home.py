@@ -99,12 +99,24 @@ def test_a_user_gets_only_their_companies_counts(app, world):
     assert set(data["companies"]) == {str(world.nz.id)}
 
 
-def test_home_of_a_ready_autotask_account_pulls_instead_of_syncing(client, login):
+def test_an_autotask_account_ticks_its_first_sync_not_its_first_pull(client, login):
+    """Autotask invoices sync too (issue 14): a pull does not tick the step, a finished sync
+    does, and a payment run alone does not."""
+    from wisesync.psadata.runs import SyncRun
+    from wisesync.transactions.models import TransactionRun
+
     account = make_account(psa_type="autotask")
+    company = make_company(account, name="Only Ltd")
     login(make_admin(account))
-    found = steps(client)
-    assert found["sync"] == "no"
-    assert "Pull your Autotask customers, contracts and products" in client.get("/").get_data(as_text=True)
+    db.session.add(SyncRun(account_id=account.id, psa_type="autotask", status="succeeded"))
+    db.session.add(TransactionRun(account_id=account.id, company_id=company.id, psa="autotask",
+                                  status="succeeded", purpose="payments"))
+    db.session.commit()
+    assert steps(client)["sync"] == "no"
+    assert "Sync your first transactions" in client.get("/").get_data(as_text=True)
+    db.session.add(TransactionRun(account_id=account.id, company_id=company.id, psa="autotask", status="succeeded"))
+    db.session.commit()
+    assert steps(client)["sync"] == "yes"
 
 
 def test_a_user_is_told_when_the_psa_connection_is_not_ready(app, world):

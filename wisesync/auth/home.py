@@ -114,16 +114,12 @@ def _xero_step(companies: list) -> Step:
 
 
 def _first_sync_step(account: Account) -> Step:
-    if account.psa_type != "connectwise":
-        # Transactions sync for ConnectWise only so far: for Autotask the first pull is the step.
-        pulled = db.session.scalar(select(func.count(SyncRun.id)).where(
-            SyncRun.account_id == account.id, SyncRun.status == "succeeded"))
-        return Step("sync", "Pull your Autotask customers, contracts and products", bool(pulled),
-                    "Pulled." if pulled else "Not pulled yet (Integrations > Pull now).", "integrations.index")
+    """A finished sync of transactions (ConnectWise and Autotask alike); payment runs do not count."""
     from wisesync.transactions.models import TransactionRun
 
     synced = db.session.scalar(select(func.count(TransactionRun.id)).where(
-        TransactionRun.account_id == account.id, TransactionRun.status == "succeeded"))
+        TransactionRun.account_id == account.id, TransactionRun.status == "succeeded",
+        TransactionRun.purpose == "sync"))
     return Step("sync", "Sync your first transactions", bool(synced),
                 f"{_plural(synced, 'sync')} finished." if synced else "No sync has finished yet.",
                 "transactions.index")
