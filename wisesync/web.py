@@ -91,6 +91,16 @@ def init_trusted_hosts(app: Flask) -> None:
         return page, 400, {"Content-Type": "text/html; charset=utf-8"}
 
 
+def widen_form_action(response, origin: str | None):
+    """Let this page's forms lead to ``origin`` (an OAuth sign-in page: browsers apply CSP
+    ``form-action`` to the redirect a form POST answers with, too). Returns ``response``."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    if origin and "form-action 'self'" in policy:
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {origin}", 1)
+    return response
+
+
 def allow_large_body(max_bytes: int):
     """Let one view take a body up to ``max_bytes`` (an upload) instead of MAX_CONTENT_LENGTH.
 

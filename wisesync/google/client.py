@@ -18,6 +18,7 @@ two workers refreshing at once both succeed: no claim/lock is needed, unlike Xer
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -76,10 +77,8 @@ def new_code_verifier() -> str:
 
 
 def _policy(settings: GoogleSettings, policy: OutboundPolicy | None) -> OutboundPolicy:
-    base = policy or OutboundPolicy()
-    return OutboundPolicy(allow_local=settings.allow_local, timeout=base.timeout,
-                          max_body=MAX_FILE + 64 * 1024, max_retries=base.max_retries,
-                          max_wait=base.max_wait, backoff=base.backoff, sleep=base.sleep)
+    return dataclasses.replace(policy or OutboundPolicy(), allow_local=settings.allow_local,
+                               max_body=MAX_FILE + 64 * 1024)
 
 
 def _guarded(http: GuardedHttp, method: str, url: str, **kwargs) -> requests.Response:

@@ -20,6 +20,7 @@ from wisesync.google import services
 from wisesync.google.errors import GoogleError
 from wisesync.urls import external_url
 from wisesync.users.sections import register_section
+from wisesync.web import widen_form_action
 
 bp = Blueprint("google", __name__)
 
@@ -38,12 +39,7 @@ def allow_google_form_action(response):
     """A page with the Connect Google Account button lets its form lead to Google's sign-in:
     browsers apply CSP ``form-action`` to the redirect a form POST answers with, too (as for
     Connect Xero in :mod:`wisesync.companies.routes`)."""
-    origin = g.pop("google_form_action", None)
-    policy = response.headers.get("Content-Security-Policy", "")
-    if origin and "form-action 'self'" in policy:
-        response.headers["Content-Security-Policy"] = policy.replace(
-            "form-action 'self'", f"form-action 'self' {origin}", 1)
-    return response
+    return widen_form_action(response, g.pop("google_form_action", None))
 
 
 def section_context(user, viewer) -> dict:
