@@ -97,7 +97,7 @@ def send_pending(company_id: int) -> dict:
     from wisesync.companies.xero import XeroNotConnected, xero_client_for
 
     try:
-        client = xero_client_for(company)
+        client = xero_client_for(company, limiter=_limiter(company))
     except (XeroNotConnected, XeroError) as exc:
         for att, _ in due:
             _wait(att.id, att.state, exc)
@@ -106,6 +106,14 @@ def send_pending(company_id: int) -> dict:
     for att, entry in due:
         counts[_send_one(client, att, entry)] += 1
     return counts
+
+
+def _limiter(company):
+    """The organisation's shared Xero call budget, the one the sync uses (60 a minute, 5 at once)."""
+    from wisesync.transactions.limits import limiter_for
+
+    connection = company.xero
+    return limiter_for(connection.tenant_id) if connection is not None and connection.tenant_id else None
 
 
 def _claim(att: TransactionAttachment, entry: LedgerEntry) -> bool:
