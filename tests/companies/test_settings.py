@@ -135,13 +135,7 @@ def test_a_saved_location_gone_from_connectwise_still_shows(client, admin, accou
     assert company.location_ids == {1, 7}
 
 
-def test_autotask_accounts_have_no_locations_section(client, login):
-    account = make_account("AT MSP", psa_type="autotask")
-    login(make_admin(account))
-    page = client.get("/companies/new").get_data(as_text=True)
-    assert "PSA locations" not in page and 'name="psa_locations"' not in page
-    assert client.post("/companies/new", data={**BASE, "name": "A"}).status_code == 302
-    assert client.post("/companies/new", data={**BASE, "name": "B"}).status_code == 302
+# Autotask accounts (organisational levels instead of locations): tests/companies/test_autotask_levels.py
 
 
 @pytest.mark.parametrize("field,value,message", [

@@ -168,7 +168,8 @@ def test_autotask_test_and_save_detects_the_zone_and_pulls_all_four_kinds(client
     assert settings.at_secret_enc and demo.AT_API_SECRET not in settings.at_secret_enc
     run = db.session.scalar(select(SyncRun).where(SyncRun.account_id == at_admin.account_id))
     assert run.status == "succeeded", run.message
-    assert run.counts == {"customers": 200, "agreements": 200, "products": 200, "services": 200}
+    assert run.counts == {"customers": 200, "agreements": 200, "products": 200, "services": 200,
+                          "organisational levels": 2}  # the levels the contracts carry
     kinds = dict(db.session.execute(select(PsaProduct.kind, func.count()).group_by(PsaProduct.kind)).all())
     assert kinds == {"product": 200, "service": 200}
 

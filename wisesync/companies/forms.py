@@ -17,7 +17,13 @@ from wisesync.companies.models import DEFAULT_ROUNDING_ACCOUNT
 from wisesync.forms_common import strip
 from wisesync.users import forms as user_forms
 
-NOT_A_LOCATION = "Choose locations from the list pulled from ConnectWise."
+NOT_A_LOCATION = "Choose {many} from the list pulled from {psa}."
+LOCATIONS_HELP = {
+    "connectwise": "This company takes the invoices and purchases of the locations ticked. Tick none to "
+                   "take every location no other company names (only one company may do that).",
+    "autotask": "This company takes the invoices whose first billing item carries an organisational level "
+                "ticked. Tick none to take every level no other company names (only one company may do that).",
+}
 
 # field → (label, what it is for, example, required)
 TAX_FIELDS = {
@@ -38,10 +44,12 @@ class MultiCheckboxField(user_forms.MultiCheckboxField):
     """Ticks for PSA locations. Same name as the users' field on purpose: the ``field`` macro
     renders ticks by the field's type name; only the message differs."""
 
+    not_offered = NOT_A_LOCATION.format(many="locations", psa="ConnectWise")
+
     def pre_validate(self, form) -> None:
         allowed = {value for value, _label in (self.choices or [])}
         if any(value not in allowed for value in self.data or []):
-            raise ValidationError(NOT_A_LOCATION)
+            raise ValidationError(self.not_offered)
 
 
 class TaxRateSelect(SelectField):
@@ -82,10 +90,7 @@ class CompanyForm(FlaskForm):
     purchase_tax_code = _tax_text_field("purchase_tax_code")
     purchase_exempt_tax_code = _tax_text_field("purchase_exempt_tax_code")
     psa_locations = MultiCheckboxField(
-        "ConnectWise billing locations", coerce=int, choices=[],
-        description="This company takes the invoices and purchases of the locations ticked. "
-                    "Tick none to take every location no other company names (only one company "
-                    "may do that).")
+        "ConnectWise billing locations", coerce=int, choices=[], description=LOCATIONS_HELP["connectwise"])
     document_status = RadioField("Documents arrive in Xero as", choices=DOCUMENT_STATUS_CHOICES,
                                  default="DRAFT", validators=[DataRequired("Choose a document status.")])
     sync_schedule = RadioField("Sync schedule", choices=SCHEDULE_CHOICES, default="manual",
@@ -131,11 +136,12 @@ def tax_choices(active_rates: list[dict], saved: str, org_name: str) -> list[tup
 
 
 def company_form(company=None, *, locations=(), active_rates=None, org_name: str = "",
-                 formdata=...):
+                 formdata=..., terms=None):
     """The company form for this page: ``locations`` are ``(psa_id, name)`` choices (the
-    company's saved ids are added when the PSA no longer lists them); ``active_rates`` (the
-    connected organisation's ACTIVE tax rates, or None before a connection) makes the tax
-    codes selects."""
+    company's saved ids are added when the PSA no longer lists them), labelled in ``terms``
+    (the account's :class:`~wisesync.companies.services.LocationTerms`, ConnectWise's when
+    None); ``active_rates`` (the connected organisation's ACTIVE tax rates, or None before a
+    connection) makes the tax codes selects."""
     if active_rates is not None:
         attrs = {name: _tax_select_field(name) for name in TAX_FIELDS}
         form_class = type("ConnectedCompanyForm", (CompanyForm,), attrs)
@@ -147,12 +153,18 @@ def company_form(company=None, *, locations=(), active_rates=None, org_name: str
     if company is not None:
         kwargs["psa_locations"] = sorted(company.location_ids)
     form = form_class(**kwargs)
+    field = form.psa_locations
+    if terms is not None:
+        field.label.text = terms.label
+        field.description = LOCATIONS_HELP.get(terms.psa.lower(), field.description)
+        field.not_offered = NOT_A_LOCATION.format(many=terms.many, psa=terms.psa)
     names = dict(locations)
     choices = list(locations)
     for psa_id in sorted(company.location_ids if company is not None else ()):
         if psa_id not in names:
-            choices.append((psa_id, f"Location {psa_id} (no longer in ConnectWise)"))
-    form.psa_locations.choices = choices
+            named = terms.named(psa_id) if terms is not None else f"Location {psa_id}"
+            choices.append((psa_id, f"{named} (no longer in {terms.psa if terms else 'ConnectWise'})"))
+    field.choices = choices
     if active_rates is not None:
         for name in TAX_FIELDS:
             saved = getattr(company, name, "") if company is not None else ""

@@ -36,8 +36,13 @@ def allow_xero_form_action(response):
     return widen_form_action(response, g.pop("xero_form_action", None))
 
 
+def _terms():
+    """ConnectWise billing locations or Autotask organisational levels (None: neither)."""
+    return services.LOCATION_TERMS.get(current_user.account.psa_type)
+
+
 def _uses_locations() -> bool:
-    return current_user.account.psa_type == "connectwise"
+    return _terms() is not None
 
 
 def _locations() -> list[tuple[int, str]]:
@@ -48,7 +53,7 @@ def _locations() -> list[tuple[int, str]]:
 
 def _form(company: Company | None, conn=None, formdata=...):
     rates = conn.active_tax_rates() if conn is not None and conn.bound and conn.tax_rates is not None else None
-    return company_form(company, locations=_locations(), active_rates=rates,
+    return company_form(company, locations=_locations(), active_rates=rates, terms=_terms(),
                         org_name=conn.tenant_name if conn is not None else "", formdata=formdata)
 
 
@@ -72,7 +77,7 @@ def _page(company: Company | None, form, status: int = 200, report: ConnectionRe
     return render_template(
         "companies/form.html", form=form, company=company, conn=conn, report=report,
         tested_at=conn.last_tested_at if conn is not None else None,
-        uses_locations=_uses_locations(), locations_pulled=bool(form.psa_locations.choices),
+        uses_locations=_uses_locations(), terms=_terms(), locations_pulled=bool(form.psa_locations.choices),
         catch_alls=catch_alls if len(catch_alls) > 1 else [],
         xero_configured=configured, redirect_uri=redirect_uri(), register_url=xero.REGISTER_URL,
         granted_users=services.users_granted(company) if company is not None else [],

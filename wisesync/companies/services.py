@@ -6,6 +6,8 @@ save changes nothing (DESIGN §6), and the audit event is committed with the cha
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
@@ -17,19 +19,50 @@ from wisesync.extensions import db
 from wisesync.service_errors import FieldError
 
 NAME_TAKEN = "This account already has a company called {name!r}. Use a different name."
-LOCATION_TAKEN = ("{location} already belongs to {company!r}: a location goes to one company. "
+LOCATION_TAKEN = ("{location} already belongs to {company!r}: each {one} goes to one company. "
                   "Untick it on {company!r} first, or leave it out here.")
-ONE_CATCH_ALL = ("{company!r} already has no locations ticked, so it takes every location no "
-                 "other company names; only one company may do that. Tick the locations this "
-                 "company takes (or tick locations on {company!r} first).")
+ONE_CATCH_ALL = ("{company!r} already has no {many} ticked, so it takes every {one} no "
+                 "other company names; only one company may do that. Tick the {many} this "
+                 "company takes (or tick {many} on {company!r} first).")
+RACE_TAKEN = "Another company took one of these {many} just now. Reload the page and choose again."
 FIELD_LABELS = {"name": "name", "sales_tax_code": "taxable sales tax code",
                 "sales_exempt_tax_code": "exempt sales tax code",
                 "purchase_tax_code": "taxable purchases tax code",
                 "purchase_exempt_tax_code": "exempt purchases tax code",
                 "document_status": "document status", "sync_schedule": "sync schedule",
-                "rounding_account": "rounding account", "psa_locations": "PSA locations"}
+                "rounding_account": "rounding account"}
 DEFAULTS = {"sales_exempt_tax_code": "", "purchase_exempt_tax_code": "", "document_status": "DRAFT",
             "sync_schedule": "manual", "rounding_account": DEFAULT_ROUNDING_ACCOUNT}
+
+
+@dataclass(frozen=True)
+class LocationTerms:
+    """What the account's PSA calls what a company takes (DESIGN §10.6 keeps the field
+    ``psa_locations`` for both): ConnectWise billing locations, Autotask organisational levels
+    (the ``organizationalLevelAssociationID`` of an invoice's first billing item)."""
+
+    psa: str
+    one: str
+    many: str
+    label: str
+
+    def named(self, psa_id: int) -> str:
+        return f"{self.one[:1].upper()}{self.one[1:]} {psa_id}"
+
+
+LOCATION_TERMS = {
+    "connectwise": LocationTerms("ConnectWise", "location", "locations", "ConnectWise billing locations"),
+    "autotask": LocationTerms("Autotask", "organisational level", "organisational levels",
+                              "Autotask organisational levels"),
+}
+
+
+def location_terms(account_id: int) -> LocationTerms | None:
+    """The account's words for locations; None when its PSA routes no other way."""
+    from wisesync.accounts.models import Account
+
+    account = db.session.get(Account, account_id)
+    return LOCATION_TERMS.get(account.psa_type) if account is not None else None
 
 
 def list_companies(account_id: int) -> list[Company]:
@@ -95,7 +128,7 @@ def catch_all_companies(account_id: int) -> list[Company]:
 
 
 def company_for_location(account_id: int, location_id: int | None) -> Company | None:
-    """The company a ConnectWise location's transactions go to: the one that ticks it, else
+    """The company a PSA location's (or Autotask level's) transactions go to: the one that ticks it, else
     the only company with none ticked; None when that is nobody (or ambiguous)."""
     if location_id is not None:
         owner = location_owners(account_id).get(int(location_id))
@@ -114,26 +147,21 @@ def _check_name_free(account_id: int, name: str, exclude_id: int | None = None) 
         raise FieldError("name", NAME_TAKEN.format(name=name))
 
 
-def _uses_locations(account_id: int) -> bool:
-    from wisesync.accounts.models import Account
-
-    account = db.session.get(Account, account_id)
-    return account is not None and account.psa_type == "connectwise"
-
-
-def _check_locations(account_id: int, chosen: set[int], exclude_id: int | None) -> None:
+def _check_locations(account_id: int, chosen: set[int], exclude_id: int | None, terms: LocationTerms) -> None:
     """A location belongs to one company; at most one company ticks none (once there are
     pulled locations to tick)."""
     names = location_names(account_id)
     for location, owner in sorted(location_owners(account_id).items()):
         if location in chosen and owner.id != exclude_id:
-            label = names.get(location, f"Location {location}")
-            raise FieldError("psa_locations", LOCATION_TAKEN.format(location=label, company=owner.name))
+            label = names.get(location, terms.named(location))
+            raise FieldError("psa_locations", LOCATION_TAKEN.format(location=label, company=owner.name,
+                                                                    one=terms.one))
     if chosen or not names:
         return
     others = [c for c in catch_all_companies(account_id) if c.id != exclude_id]
     if others:
-        raise FieldError("psa_locations", ONE_CATCH_ALL.format(company=others[0].name))
+        raise FieldError("psa_locations", ONE_CATCH_ALL.format(company=others[0].name, one=terms.one,
+                                                               many=terms.many))
 
 
 def _clean(values: dict) -> dict:
@@ -152,15 +180,15 @@ def _clean(values: dict) -> dict:
     return out
 
 
-def _commit(name: str) -> None:
+def _commit(name: str, terms: LocationTerms | None) -> None:
     # Two admins saving at once: the unique indexes catch what the checks missed.
     try:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         if "company_locations" in str(exc.orig):
-            raise FieldError("psa_locations", "Another company took one of these locations just now. "
-                                              "Reload the page and choose again.") from None
+            raise FieldError("psa_locations", RACE_TAKEN.format(
+                many=(terms or LOCATION_TERMS["connectwise"]).many)) from None
         raise FieldError("name", NAME_TAKEN.format(name=name)) from None
 
 
@@ -173,11 +201,11 @@ def _set_locations(company: Company, chosen: set[int]) -> None:
         company.locations.append(CompanyLocation(account_id=company.account_id, psa_location_id=psa_id))
 
 
-def _describe_locations(account_id: int, ids: set[int]) -> str:
+def _describe_locations(account_id: int, ids: set[int], terms: LocationTerms) -> str:
     if not ids:
-        return "none (every location no other company names)"
+        return f"none (every {terms.one} no other company names)"
     names = location_names(account_id)
-    return ", ".join(f"{names.get(i, 'Location')} ({i})" for i in sorted(ids))
+    return ", ".join(f"{names.get(i, terms.named(i))} ({i})" for i in sorted(ids))
 
 
 def create_company(account_id: int, *, name: str, sales_tax_code: str, purchase_tax_code: str,
@@ -193,12 +221,12 @@ def create_company(account_id: int, *, name: str, sales_tax_code: str, purchase_
                      "purchase_exempt_tax_code": purchase_exempt_tax_code, "document_status": document_status,
                      "sync_schedule": sync_schedule, "rounding_account": rounding_account,
                      "psa_locations": psa_locations})
-    uses_locations = _uses_locations(account_id)
-    chosen = values.pop("psa_locations") if uses_locations else set()
+    terms = location_terms(account_id)
+    chosen = values.pop("psa_locations") if terms is not None else set()
     values.pop("psa_locations", None)
     _check_name_free(account_id, values["name"])
-    if uses_locations:
-        _check_locations(account_id, chosen, exclude_id=None)
+    if terms is not None:
+        _check_locations(account_id, chosen, exclude_id=None, terms=terms)
     company = Company(account_id=account_id, name_key=values["name"].lower(), **values)
     _set_locations(company, chosen)
     db.session.add(company)
@@ -207,9 +235,9 @@ def create_company(account_id: int, *, name: str, sales_tax_code: str, purchase_
                   f"sales {company.sales_exempt_tax_code or '-'}, taxable purchases "
                   f"{company.purchase_tax_code}, exempt purchases {company.purchase_exempt_tax_code or '-'}; "
                   f"{company.document_status}, {company.sync_schedule}, rounding {company.rounding_account}"
-                  + (f"; locations {_describe_locations(account_id, chosen)}" if uses_locations else "")
+                  + (f"; {terms.many} {_describe_locations(account_id, chosen, terms)}" if terms else "")
                   + ")")
-    _commit(company.name)
+    _commit(company.name, terms)
     return company
 
 
@@ -227,17 +255,18 @@ def update_company(company: Company, *, name: str, sales_tax_code: str, purchase
     new = _clean({"name": name, "sales_tax_code": sales_tax_code, "purchase_tax_code": purchase_tax_code,
                   **settings})
     chosen = new.pop("psa_locations", None)
-    if not _uses_locations(company.account_id):
+    terms = location_terms(company.account_id)
+    if terms is None:
         chosen = None
     if new["name"].lower() != company.name_key:
         _check_name_free(company.account_id, new["name"], exclude_id=company.id)
     if chosen is not None:
-        _check_locations(company.account_id, chosen, exclude_id=company.id)
+        _check_locations(company.account_id, chosen, exclude_id=company.id, terms=terms)
     changes = [f"{FIELD_LABELS[key]}: {getattr(company, key)!r} → {value!r}"
                for key, value in new.items() if getattr(company, key) != value]
     if chosen is not None and chosen != company.location_ids:
-        changes.append(f"PSA locations: {_describe_locations(company.account_id, company.location_ids)} → "
-                       f"{_describe_locations(company.account_id, chosen)}")
+        changes.append(f"PSA {terms.many}: {_describe_locations(company.account_id, company.location_ids, terms)} → "
+                       f"{_describe_locations(company.account_id, chosen, terms)}")
     if not changes:
         return []
     for key, value in new.items():
@@ -247,7 +276,7 @@ def update_company(company: Company, *, name: str, sales_tax_code: str, purchase
         _set_locations(company, chosen)
     record("company.edited", account_id=company.account_id, actor=actor, ip=ip,
            detail=f"Company {company.id} {new['name']!r}: " + "; ".join(changes))
-    _commit(new["name"])
+    _commit(new["name"], terms)
     return changes
 
 

@@ -145,7 +145,8 @@ def cw_location(r: dict) -> dict:
 # -- Autotask -------------------------------------------------------------------------------
 # ``includeFields`` of each query: only what the pull stores.
 AT_FIELDS = {"Companies": ["id", "companyName", "companyNumber", "isActive"],
-             "Contracts": ["id", "contractName", "companyID", "contractType", "status"],
+             "Contracts": ["id", "contractName", "companyID", "contractType", "status",
+                           "organizationalLevelAssociationID"],
              "Products": ["id", "name", "sku", "description", "unitPrice", "unitCost", "isActive"],
              "Services": ["id", "name", "sku", "description", "unitPrice", "unitCost", "isActive"]}
 
@@ -164,6 +165,18 @@ def at_contract(r: dict) -> dict:
             "customer_psa_id": optional_id(r, "companyID"), "customer_name": "",
             "agreement_type": "" if kind is None else AUTOTASK_CONTRACT_TYPES.get(kind, f"Type {kind}"),
             "status": "Active" if active else "Inactive", "active": active}
+
+
+def level_name(level_id: int) -> str:
+    """What an Autotask organisational level is called here: its association id only — the
+    API subset Wise-Sync reads has no entity with the branch and line-of-business names."""
+    return f"Organisational level {level_id}"
+
+
+def at_level(r: dict) -> dict:
+    """An organisational level association id seen on a contract (see pull.autotask_sources)."""
+    level = record_id(r)
+    return {"psa_id": level, "name": level_name(level), "active": True}
 
 
 def at_item(r: dict) -> dict:

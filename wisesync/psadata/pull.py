@@ -44,6 +44,7 @@ class Source:
     row: Callable[[dict], dict]  # raises mapping.Skip for a record that cannot be stored
     kind: str | None = None  # PsaProduct.kind
     changed_only: bool = False  # reads only records changed since a time: nothing can be marked gone
+    derived: bool = False  # made from what earlier sources read: counted only once they ran
 
 
 def _cw_time(when: datetime) -> str:
@@ -87,6 +88,7 @@ def connectwise_sources(client, since: datetime | None = None) -> list[Source]:
 # definitions). A company's activity date moves with notes and tickets, its tracked-modified
 # date with edits: either one later than ``since`` counts. Products have neither (ProductModel
 # has only createdTime), so they are always read whole.
+LEVELS = "organisational levels"  # the Autotask source's key in a run's counts
 AUTOTASK_CHANGED = {"Companies": ("lastActivityDate", "lastTrackedModifiedDateTime"),
                     "Contracts": ("lastModifiedDateTime",), "Services": ("lastModifiedDate",)}
 
@@ -104,10 +106,24 @@ def autotask_sources(client, since: datetime | None = None) -> list[Source]:
         return Source(key, model, lambda: client.query(entity, filters, include_fields=mapping.AT_FIELDS[entity]),
                       lambda: client.count(entity, filters), row, kind=kind, changed_only=filters is not None)
 
-    return [source("customers", PsaCustomer, "Companies", mapping.at_company),
-            source("agreements", PsaAgreement, "Contracts", mapping.at_contract),
+    levels: set[int] = set()
+
+    def contract(record: dict) -> dict:
+        level = record.get("organizationalLevelAssociationID") if isinstance(record, dict) else None
+        if type(level) is int and level > 0:
+            levels.add(level)
+        return mapping.at_contract(record)
+
+    contracts = source("agreements", PsaAgreement, "Contracts", contract)
+    # Organisational levels: the fixture's API subset has no OrganizationalLevelAssociations
+    # entity (nor Branches/LinesOfBusiness), so the levels are the association ids the
+    # contracts carry, stored as the account's PSA locations with their names unknown. An
+    # incremental pull sees only changed contracts, so it marks no level gone.
+    return [source("customers", PsaCustomer, "Companies", mapping.at_company), contracts,
             source("products", PsaProduct, "Products", mapping.at_item, "product"),
-            source("services", PsaProduct, "Services", mapping.at_item, "service")]
+            source("services", PsaProduct, "Services", mapping.at_item, "service"),
+            Source(LEVELS, PsaLocation, lambda: ({"id": level} for level in sorted(levels)),
+                   lambda: len(levels), mapping.at_level, changed_only=contracts.changed_only, derived=True)]
 
 
 def sources_for(psa_type: str, client, since: datetime | None = None) -> list[Source]:

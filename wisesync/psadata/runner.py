@@ -97,6 +97,10 @@ def execute_run(run_id: int, client=None) -> SyncRun | None:
         db.session.commit()
         progress = Progress(run_id)
         outcome = pull.pull(sources, account.id, run_id, progress)
+        derived = {s.key: s.count() for s in sources if s.derived}  # known only now (Autotask levels)
+        if derived:
+            db.session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
+                totals_json=dumps({**json.loads(run.totals_json or "{}"), **derived})))
         progress.flush()
         # Marked removed: only what a complete read did not see, and only when the PSA's count
         # at the end agrees that the read saw everything (nothing was added behind it).
