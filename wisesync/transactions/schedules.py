@@ -45,15 +45,13 @@ def start_due_runs(now: datetime | None = None) -> list[TransactionRun]:
 
 def due_companies(now: datetime | None = None, purpose: str = "sync") -> list[Company]:
     """Companies on a schedule whose last scheduled run of ``purpose`` started at least one
-    interval ago (or that never had one), with a usable Xero connection; syncs in ConnectWise
-    accounts, payment runs in every account."""
+    interval ago (or that never had one), with a usable Xero connection — ConnectWise and
+    Autotask accounts alike, for syncs and payment runs."""
     now = now or utcnow()
     last = (select(TransactionRun.company_id, func.max(TransactionRun.created_at).label("at"))
             .where(TransactionRun.scheduled.is_(True), TransactionRun.purpose == purpose)
             .group_by(TransactionRun.company_id).subquery())
     which = [Company.sync_schedule.in_(list(INTERVALS))]
-    if purpose == "sync":
-        which.append(Account.psa_type == "connectwise")
     rows = db.session.execute(
         select(Company, last.c.at).join(Account, Account.id == Company.account_id)
         .outerjoin(last, last.c.company_id == Company.id)
