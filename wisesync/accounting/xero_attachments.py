@@ -1,8 +1,10 @@
 """Attachments on Xero invoices, bills and credit notes (plain Python, no Flask).
 
 ``PUT /Invoices/{InvoiceID}/Attachments/{FileName}`` (a bill is an ACCPAY invoice, same path)
-and ``PUT /CreditNotes/{CreditNoteID}/Attachments/{FileName}``: the body is the file's bytes, the
-``Content-Type`` its type; the answer is the ``Attachments`` envelope. The request goes out
+and ``PUT /CreditNotes/{CreditNoteID}/Attachments/{FileName}``: the body is the file's bytes as
+``application/octet-stream`` (the spec's request body; Xero names the type from the file name,
+so the name's extension must be the real type's — :mod:`wisesync.documents.filetypes` sees to
+it); the answer is the ``Attachments`` envelope. The request goes out
 through the client's own transport (guard, timeouts, 429 handling, the shared call budget), so
 it counts against the organisation's limits like every other call. Needs the
 ``accounting.attachments`` scope.
@@ -62,7 +64,7 @@ def list_attachments(client: XeroClient, xero_type: str, document_id: str) -> li
 
 
 def put_attachment(client: XeroClient, xero_type: str, document_id: str, file_name: str, content: bytes,
-                   mime_type: str, idempotency_key: str) -> dict:
+                   idempotency_key: str) -> dict:
     """Attach ``content`` to the document; returns Xero's attachment (``AttachmentID`` …).
 
     Raises :class:`~wisesync.accounting.errors.XeroValidationError` when Xero refuses the file,
@@ -75,7 +77,7 @@ def put_attachment(client: XeroClient, xero_type: str, document_id: str, file_na
     what = f"the attachment {file_name}"
     response = transport.send("PUT", _url(client, xero_type, document_id, file_name), idempotent=True,
                               what=what, data=content,
-                              headers=_headers(client, {"Content-Type": mime_type,
+                              headers=_headers(client, {"Content-Type": "application/octet-stream",
                                                         "Idempotency-Key": idempotency_key}))
     if response.status_code == 413:
         from wisesync.accounting.errors import XeroValidationError

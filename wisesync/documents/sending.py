@@ -129,7 +129,7 @@ def _send_one(client, att: TransactionAttachment, entry: LedgerEntry) -> str:
     from wisesync.accounting.xero_attachments import list_attachments, put_attachment
 
     maybe_sent = att.state == "sending" or att.attempts > 0  # an earlier attempt may have reached Xero
-    att_id, name, size, mime, key = att.id, att.file_name, att.size, att.mime_type, _key(att)
+    att_id, name, size, key = att.id, att.file_name, att.size, _key(att)
     content = att.content
     if not _claim(att, entry):
         return "waiting"  # another worker has it
@@ -143,7 +143,7 @@ def _send_one(client, att: TransactionAttachment, entry: LedgerEntry) -> str:
                 return "adopted"
         if content is None:
             raise XeroValidationError("The file's content is no longer kept here.", "Attach the file again.")
-        answer = put_attachment(client, entry.xero_type, entry.xero_id, name, content, mime, key)
+        answer = put_attachment(client, entry.xero_type, entry.xero_id, name, content, key)
     except (XeroRateLimited, XeroUnavailable) as exc:
         _wait(att_id, "sending", exc)
         return "waiting"

@@ -5,7 +5,8 @@ is an ACCPAY invoice, so it uses the Invoices path).
 - ``GET …/Attachments``: ``{"Attachments": [{AttachmentID, FileName, Url, MimeType,
   ContentLength, IncludeOnline}]}`` (the spec's ``Attachments`` schema).
 - ``PUT …/Attachments/{FileName}`` (create) and ``POST`` (the spec's "update"), body = the raw
-  bytes, ``Content-Type`` = the file's type, ``IncludeOnline``, ``Idempotency-Key``; answers the
+  bytes (``application/octet-stream`` in the spec; the answer's ``MimeType`` comes from the file
+  name's extension), ``IncludeOnline``, ``Idempotency-Key``; answers the
   ``Attachments`` envelope with the one stored. The same ``FileName`` again replaces that
   attachment (Xero's behaviour as Linx's Xero connector documents it).
 - ``GET …/Attachments/{FileName}``: the bytes.
@@ -26,6 +27,7 @@ bytes).
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
 import time
 import uuid
@@ -136,14 +138,17 @@ def _write(state, org, tenant_id: str, parent: str, document: dict, doc_id: str,
             if remembered.fingerprint != fingerprint:
                 return _refused("This Idempotency-Key has already been used with a different request")
             return Response(remembered.body, status=remembered.status, content_type="application/json; charset=utf-8")
-    mime = (request.headers.get("Content-Type") or "").split(";")[0].strip()
+    sent_type = (request.headers.get("Content-Type") or "").split(";")[0].strip()
     extension = os.path.splitext(file_name)[1].lower().lstrip(".")
     if not file_name.strip() or "/" in file_name:
         return _refused("A file name is required")
     if not body:
         return _refused("The attachment is empty")
-    if not mime:
-        return _refused("A Content-Type header naming the file's type is required")
+    if not sent_type:
+        return _refused("A Content-Type header is required")
+    # The spec's body is application/octet-stream; Xero names the type from the file name
+    # (its examples answer "image/jpg" for a .jpg), whatever Content-Type was sent.
+    mime = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
     if extension not in ALLOWED:
         return _refused(f"Files of type .{extension or '(none)'} cannot be attached")
     items = store(org).setdefault(doc_id, [])
