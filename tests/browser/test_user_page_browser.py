@@ -33,7 +33,7 @@ def test_user_page_tabs_credentials_in_place_and_results_bound_to_their_values(l
 
     # Tabs; Account first, and Disable is the last thing of the Account tab.
     tabs = page.locator("[role=tab]").all_inner_texts()
-    assert tabs == ["Account", "PSA credentials", "QLink"]
+    assert tabs == ["Account", "PSA credentials", "QLink", "Google"]
     assert visible_panels(page) == ["tab-account"]
     account = page.locator("#tab-account")
     assert account.locator(".card").last.get_attribute("id") == "disable"
