@@ -239,3 +239,22 @@ def test_drive_is_always_the_persons_own(app, client, world, books_sim):
     assert "Ada private.pdf" not in text and "Connect Google Account" in text
     refused = uma.post(page(world.nz, "invoice", "1") + "/drive", data={"file_id": "1SignedQuote00000002"})
     assert refused.status_code in (400, 502) and "not connected a Google account" in refused.get_data(as_text=True)
+
+
+def test_xero_down_leaves_the_file_waiting_with_the_reason_and_the_periodic_check_sends_it_once(client, world,
+                                                                                               books_sim):
+    from wisesync.documents.sending import send_all_waiting
+
+    sync(client, world.nz)
+    row = entry(world)
+    books_sim.state.faults.add(Fault(kind="500", target="xero", path="/Attachments/"))
+    assert upload(client, world.nz, "invoice", row.psa_id, "quote.pdf", PDF).status_code == 303
+    att = db.session.scalar(select(TransactionAttachment))
+    assert att.state == "pending" and att.reason.startswith("Not sent to Xero yet: Xero kept failing")
+    assert "Waiting" in client.get(page(world.nz, "invoice", row.psa_id)).get_data(as_text=True)
+    books_sim.state.faults.clear()
+    send_all_waiting()
+    send_all_waiting()
+    assert [a["Writes"] for a in attachments(world)] == [1]
+    db.session.expire_all()
+    assert db.session.scalar(select(TransactionAttachment)).state == "sent"
