@@ -221,13 +221,22 @@ def _outcome(entry: LedgerEntry, run_id: int | None, state: str, message: str = 
 
 
 def begin_push(ref: RecordRef, *, run_id: int | None = None, synced_by_id: int | None = None,
-               commit: bool = True) -> LedgerEntry:
+               commit: bool = True, entry: LedgerEntry | None = None, known: bool = False) -> LedgerEntry:
     """Before the Xero call: state ``pushing`` with the idempotency key and payload hash,
     committed. Raises :class:`LedgerStateError` when the record already has a Xero document
-    (only batching, never a second push, may follow) or has no payload hash."""
+    (only batching, never a second push, may follow) or has no payload hash.
+
+    ``known=True`` says the caller read the company's ledger rows this run (``entry`` is the
+    record's row, or None when it had none), so no query is made for it: a new row is added
+    and flushed with the others of the call (:func:`begin_push_many`)."""
     if not ref.payload_hash:
         raise LedgerStateError("begin_push needs the exported record's payload hash")
-    entry = _row(ref, "pushing")
+    if not known:
+        entry = _row(ref, "pushing")
+    elif entry is None:
+        entry = LedgerEntry(account_id=ref.account_id, company_id=ref.company_id, psa=ref.psa, kind=ref.kind,
+                            psa_id=str(ref.psa_id), state="pushing")
+        db.session.add(entry)
     if entry.xero_id:  # an existing row, left untouched (other pending records are kept)
         raise LedgerStateError(f"{ref.kind} {ref.psa_id} is already in Xero "
                                f"({entry.xero_number or entry.xero_id}); batch it, never push it again")
@@ -239,6 +248,25 @@ def begin_push(ref: RecordRef, *, run_id: int | None = None, synced_by_id: int |
     if commit:
         db.session.commit()
     return entry
+
+
+def begin_push_many(items: list[tuple[RecordRef, LedgerEntry | None]], *, run_id: int | None = None,
+                    synced_by_id: int | None = None) -> list[LedgerEntry]:
+    """:func:`begin_push` for every member of one Xero call, in one flush and one commit, for
+    rows the caller already holds (``(ref, entry or None)``). Should another session have
+    created one of the new rows meanwhile, the whole call's worth is written again one by one
+    (each finding its row), so no record is ever pushing twice."""
+    if run_id is not None:
+        prime_outcomes(run_id, [(ref.kind, ref.psa_id) for ref, _ in items])
+    try:
+        entries = [begin_push(ref, run_id=run_id, synced_by_id=synced_by_id, commit=False, entry=entry,
+                              known=True) for ref, entry in items]
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        entries = [begin_push(ref, run_id=run_id, synced_by_id=synced_by_id, commit=False) for ref, _ in items]
+        db.session.commit()
+    return entries
 
 
 def record_pushed(entry: LedgerEntry, xero_id: str, number: str, xero_type: str, *,
@@ -333,11 +361,20 @@ def record_outcome(run_id: int, kind: str, psa_id: str, state: str, message: str
     """What the run did with one record (upserted by (run, kind, psa_id); ``pushed`` and
     ``adopted`` stick once set). For records that never get a ledger row (e.g. refused
     before mapping) call it directly."""
-    # A row added in this transaction is found among the pending ones; the query then runs
+    # The session remembers the rows it wrote (session.info, checked to still be in it: a
+    # rolled-back new row is not), so a record's later outcomes in the run make no query; a
+    # row added in this transaction is found among the pending ones; the query then runs
     # without flushing everything pending first (a run writes ≤ 50 records per transaction).
-    row = next((r for r in db.session.new if isinstance(r, TransactionRunRecord) and r.run_id == run_id
-                and r.kind == kind and r.psa_id == str(psa_id)), None)
-    if row is None:
+    cache = _outcome_cache()
+    cache_key = (run_id, kind, str(psa_id))
+    row = cache.get(cache_key)
+    absent = row is _ABSENT
+    if absent or row is not None and (row not in db.session or row in db.session.deleted):
+        row = None
+    if row is None and not absent:
+        row = next((r for r in db.session.new if isinstance(r, TransactionRunRecord) and r.run_id == run_id
+                    and r.kind == kind and r.psa_id == str(psa_id)), None)
+    if row is None and not absent:
         with db.session.no_autoflush:
             row = db.session.scalar(select(TransactionRunRecord).where(
                 TransactionRunRecord.run_id == run_id, TransactionRunRecord.kind == kind,
@@ -345,6 +382,9 @@ def record_outcome(run_id: int, kind: str, psa_id: str, state: str, message: str
     if row is None:
         row = TransactionRunRecord(run_id=run_id, kind=kind, psa_id=str(psa_id), state=state)
         db.session.add(row)
+    if len(cache) > 20000:  # a long-lived session (tests, shells) never grows without bound
+        cache.clear()
+    cache[cache_key] = row
     row.state, row.message, row.fix = state, message, fix
     row.number = number[:64] or row.number or ""
     row.pushed = bool(row.pushed) or pushed
@@ -352,6 +392,30 @@ def record_outcome(run_id: int, kind: str, psa_id: str, state: str, message: str
     if commit:
         db.session.commit()
     return row
+
+
+_ABSENT = object()  # in the outcome cache: this run has no row for the record (prime_outcomes)
+
+
+def _outcome_cache() -> dict:
+    return db.session.info.setdefault("wisesync.run_records", {})
+
+
+def prime_outcomes(run_id: int, keys: Iterable[tuple[str, str]]) -> None:
+    """Read the run's rows for these ``(kind, psa_id)`` in one query, so the outcomes recorded
+    next (e.g. a whole call's ``pushing``) make none each. Only the run's own thread writes
+    its rows, so "none yet" stays true until it writes one (which the cache then holds)."""
+    cache = _outcome_cache()
+    wanted = {(kind, str(psa_id)) for kind, psa_id in keys} - {(k, p) for r, k, p in cache if r == run_id}
+    if not wanted:
+        return
+    R = TransactionRunRecord
+    with db.session.no_autoflush:
+        for row in db.session.scalars(select(R).where(R.run_id == run_id,
+                                                      R.psa_id.in_(sorted({p for _, p in wanted})))):
+            cache[(run_id, row.kind, row.psa_id)] = row
+    for kind, psa_id in wanted:
+        cache.setdefault((run_id, kind, psa_id), _ABSENT)
 
 
 def run_counts(run_id: int) -> dict[str, int]:
@@ -420,6 +484,29 @@ def save_contact_link(account_id: int, company_id: int, psa: str, counterparty_i
     link.contact_id, link.name = contact_id, (name or link.name or "")[:255]
     db.session.commit()
     return link
+
+
+def save_contact_links(account_id: int, company_id: int, psa: str, links: dict[str, tuple[str, str]]) -> None:
+    """:func:`save_contact_link` for many (counterparty id → (ContactID, name)) in one query and
+    one commit; should another session save one meanwhile, they are saved one by one."""
+    if not links:
+        return
+    query = select(XeroContactLink).where(XeroContactLink.company_id == company_id, XeroContactLink.psa == psa,
+                                          XeroContactLink.counterparty_id.in_([str(i) for i in links]))
+    found = {link.counterparty_id: link for link in db.session.scalars(query)}
+    for counterparty_id, (contact_id, name) in links.items():
+        link = found.get(str(counterparty_id))
+        if link is None:
+            link = XeroContactLink(account_id=account_id, company_id=company_id, psa=psa,
+                                   counterparty_id=str(counterparty_id), contact_id=contact_id)
+            db.session.add(link)
+        link.contact_id, link.name = contact_id, (name or link.name or "")[:255]
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        for counterparty_id, (contact_id, name) in links.items():
+            save_contact_link(account_id, company_id, psa, counterparty_id, contact_id, name)
 
 
 def forget_contact_link(company_id: int, psa: str, counterparty_id: str) -> None:

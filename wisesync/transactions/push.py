@@ -126,7 +126,7 @@ class Pusher:
         if unknown:
             numbers = [c["ContactNumber"] for c in unknown.values() if c.get("ContactNumber")]
             names = [c["Name"] for c in unknown.values() if c.get("Name")]
-            found = self.xero.contacts(contact_numbers=numbers, names=names)
+            found, matched = self.xero.contacts(contact_numbers=numbers, names=names), {}
             by_number = {str(c.get("ContactNumber") or "").strip().lower(): c for c in found if c.get("ContactNumber")}
             by_name = {str(c.get("Name") or "").strip().lower(): c for c in found
                        if c.get("ContactStatus", "ACTIVE") == "ACTIVE"}
@@ -141,7 +141,8 @@ class Pusher:
                         continue
                     match = named
                 if match is not None:
-                    self.link(cid, match["ContactID"], match.get("Name") or contact.get("Name", ""))
+                    matched[cid] = (match["ContactID"], match.get("Name") or contact.get("Name", ""))
+            self.link_many(matched)
         for p in pending:
             if p.row.blocked:
                 continue
@@ -159,6 +160,14 @@ class Pusher:
                                                   theirs=named.get("ContactNumber"),
                                                   ours=contact.get("ContactNumber", "")),
                             DUPLICATE_NAME_FIX.format(ours=contact.get("ContactNumber", "")))
+
+    def link_many(self, links: dict[str, tuple[str, str]]) -> None:
+        """Link several counterparties (id → (ContactID, name)) in one commit."""
+        changed = {cid: (contact_id, name) for cid, (contact_id, name) in links.items()
+                   if cid and contact_id and self.links.get(cid) != contact_id}
+        if changed:
+            self.links.update({cid: contact_id for cid, (contact_id, _name) in changed.items()})
+            ledger.save_contact_links(self.company.account_id, self.company.id, self.psa, changed)
 
     def link(self, counterparty_id: str, contact_id: str, name: str = "") -> None:
         if counterparty_id and contact_id and self.links.get(counterparty_id) != contact_id:
@@ -188,9 +197,12 @@ class Pusher:
         """One PUT of ≤ 50 documents of one endpoint; returns those now in Xero (pushed or
         adopted). Raises :class:`StopRun` when Xero takes no more calls."""
         endpoint = chunk[0].mapped.endpoint
-        for p in chunk:
-            p.entry = ledger.begin_push(p.ref, run_id=self.run_id, synced_by_id=self.synced_by_id, commit=False)
-        db.session.commit()  # every member is "pushing" before the call that carries it
+        # Every member is "pushing", committed, before the call that carries it (one flush and
+        # one commit for the call; the run read the company's ledger rows, row.entry).
+        entries = ledger.begin_push_many([(p.ref, getattr(p.row, "entry", None)) for p in chunk],
+                                         run_id=self.run_id, synced_by_id=self.synced_by_id)
+        for p, entry in zip(chunk, entries):
+            p.entry = entry
         key = ledger.batch_key(p.entry.idempotency_key for p in chunk)
         documents = [p.mapped.document for p in chunk]
         try:
@@ -220,10 +232,12 @@ class Pusher:
                 ledger.record_failed(p.entry, f"{p.name}: Xero refused it: {'; '.join(messages) or 'no reason given'}",
                                      fix_for(messages, self.psa), run_id=self.run_id)
         db.session.commit()  # the call's answers, in one transaction
+        links, sent = {}, {id(p) for p in done}
         for p, result in zip(chunk, results):
             contact = result.get("Contact") or {}
-            if p in done and contact.get("ContactID"):
-                self.link(p.mapped.counterparty_id, contact["ContactID"], contact.get("Name", ""))
+            if id(p) in sent and contact.get("ContactID"):
+                links[p.mapped.counterparty_id] = (contact["ContactID"], contact.get("Name", ""))
+        self.link_many(links)
         return done + self._adopt_duplicates(duplicates, endpoint)
 
     def _adopt_duplicates(self, duplicates: list[Pending], endpoint: str) -> list[Pending]:

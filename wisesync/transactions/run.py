@@ -69,18 +69,29 @@ def execute(run_id: int, *, books=None, xero=None) -> TransactionRun | None:
         run = db.session.get(TransactionRun, run_id)
         log.info("Sync %s is %s, not queued; skipped.", run_id, run.status if run else "gone")
         return run
+    _finish(run_id, *_outcome_of(run_id, books, xero))
+    return db.session.get(TransactionRun, run_id)
+
+
+def _outcome_of(run_id: int, books, xero) -> tuple[str, str, str]:
+    """Run the sync; ``(status, message, fix)``. The run's thread is the only writer of its
+    records' ledger rows, so what it committed is what it holds: objects stay loaded over its
+    many commits instead of being read again row by row after each one (a rollback still
+    expires everything)."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
-        message = Sync(db.session.get(TransactionRun, run_id), books, xero).run()
-        _finish(run_id, "succeeded", message, "")
+        return "succeeded", Sync(db.session.get(TransactionRun, run_id), books, xero).run(), ""
     except StopRun as exc:
-        _finish(run_id, "failed", exc.explanation, exc.fix)
+        return "failed", exc.explanation, exc.fix
     except (PsaError, XeroError) as exc:  # str() of both never holds a secret
         log.warning("Sync %s failed: %s", run_id, exc)
-        _finish(run_id, "failed", exc.explanation, exc.fix)
+        return "failed", exc.explanation, exc.fix
     except Exception:
         log.exception("Sync %s failed unexpectedly", run_id)
-        _finish(run_id, "failed", UNEXPECTED, UNEXPECTED_FIX)
-    return db.session.get(TransactionRun, run_id)
+        return "failed", UNEXPECTED, UNEXPECTED_FIX
+    finally:
+        session.expire_on_commit = expire
 
 
 def _finish(run_id: int, status: str, message: str, fix: str) -> None:
@@ -199,9 +210,10 @@ class Sync:
             billing = self._billing(books, wanted, pusher.links)
             rv.export_rows(books, wanted, self.company, catalog, contact_ids=pusher.links, billing=billing)
         in_xero = [r for r in wanted if r.entry is not None and r.entry.xero_id]
-        fresh = [Pending(r, self._ref(r)) for r in wanted if r not in in_xero and not r.blocked]
+        already = {id(r) for r in in_xero}
+        fresh = [Pending(r, self._ref(r)) for r in wanted if id(r) not in already and not r.blocked]
         for row in wanted:
-            if row.blocked and row not in in_xero:
+            if row.blocked and id(row) not in already:
                 ledger.record_blocked(self._ref(row), row.reason, row.fix, run_id=self.run_id)
         poster.post([r.entry for r in in_xero], rows={id(r.entry): r for r in in_xero})
         self._push(pusher, poster, fresh)
@@ -213,7 +225,8 @@ class Sync:
         for row in rows:
             row.entry = entries.get((row.kind, row.psa_id))
         wanted = [r for r in rows if self.selected is None or r.key in self.selected]
-        leftovers = [r for r in rows if r not in wanted and r.entry is not None and r.entry.xero_id
+        chosen = {id(r) for r in wanted}
+        leftovers = [r for r in rows if id(r) not in chosen and r.entry is not None and r.entry.xero_id
                      and r.entry.state == "pushed"]
         for key in sorted((self.selected or set()) - set(by_key)):
             kind, _, psa_id = key.partition(":")
