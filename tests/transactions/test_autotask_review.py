@@ -67,7 +67,7 @@ def test_the_overview_counts_each_companys_invoices_and_credit_notes(client, at_
     assert "Tasked NZ Ltd" in page
     invoices = unsynced()
     credits = sum(1 for i in invoices if i["invoiceTotal"] < 0)
-    assert f"{len(invoices) - credits} invoices, {credits} credit memos, 0 purchase orders" in page
+    assert f"{len(invoices) - credits} invoices, {credits} negative invoices (credit notes in Xero)" in page
 
 
 def test_autotask_unreachable_is_a_problem_on_the_page_not_a_500(client, at_world, sync_sim):

@@ -100,7 +100,7 @@ def test_autotask_companies_get_scheduled_payment_runs(app, client, login, sync_
     company = db.session.get(type(company), company.id)
     company.sync_schedule = "daily"
     db.session.commit()
-    assert schedules.due_companies() == []  # the Autotask sync is not scheduled here
+    assert [c.id for c in schedules.due_companies()] == [company.id]  # its sync is scheduled too
     [run] = schedules.start_due_payments()
     assert run.purpose == "payments" and run.psa == "autotask"
     assert run.psa_identity == "the Autotask API user in Integration Settings"

@@ -109,7 +109,7 @@ def map_invoice(invoice: dict, items: list[dict], customer: dict | None, codes: 
     """An Autotask invoice with its billing items → an ACCREC invoice or ACCRECCREDIT credit note."""
     kind = invoice_kind(invoice, items)
     number = _text(invoice.get("invoiceNumber")) or str(invoice.get("id"))
-    name = describe(kind, number)
+    name = describe(kind, number, psa=PSA)
     if not items:
         return Blocked(NO_ITEMS.format(name=name), NO_ITEMS_FIX)
     work = _Work(name, settings, catalog, sales=True, psa=PSA, account_fix=ACCOUNT_FIX, total_fix=TOTAL_FIX)

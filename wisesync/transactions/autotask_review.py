@@ -68,7 +68,7 @@ def invoice_row(invoice: dict, items: list[dict], customer: dict | None) -> rv.R
                   counterparty=(customer or {}).get("companyName") or f"Autotask company {invoice.get('companyID')}",
                   counterparty_id=str(invoice.get("companyID") or ""), date=rv._date(invoice.get("invoiceDateTime")),
                   total=rv._decimal(invoice.get("invoiceTotal")), tax=rv._decimal(invoice.get("totalTaxValue")),
-                  currency="", location_id=level_of(items), export_id=int(invoice["id"]))
+                  currency="", location_id=level_of(items), export_id=int(invoice["id"]), psa=PSA)
 
 
 class AutotaskBooks:

@@ -247,9 +247,11 @@ def _zone(name: str):
         return timezone.utc
 
 
-def describe(kind: str, number: str, extra: str = "") -> str:
-    """"Invoice 10010", "Credit memo 10004", "Purchase order PO2004 (vendor invoice VINV-1)"."""
-    words = f"{KIND_WORDS.get(kind, kind.capitalize())} {number}".strip()
+def describe(kind: str, number: str, extra: str = "", psa: str = "connectwise") -> str:
+    """"Invoice 10010", "Credit memo 10004", "Purchase order PO2004 (vendor invoice VINV-1)";
+    an Autotask ``credit`` is a "Negative invoice" (Autotask has no credit memos)."""
+    kind_words = "Negative invoice" if psa.lower() == "autotask" and kind == "credit" else KIND_WORDS.get(kind, kind.capitalize())
+    words = f"{kind_words} {number}".strip()
     return f"{words} ({extra})" if extra else words
 
 

@@ -54,6 +54,7 @@ class Row:
     document: object = None  # mapping's Mapped (its Xero document), None when blocked
     payload_hash: str = ""
     unmapped: bool = False  # its location goes to no company
+    psa: str = "connectwise"  # Autotask has no credit memos: its negative invoices (kind credit)
 
     @property
     def key(self) -> str:
@@ -65,7 +66,8 @@ class Row:
 
     @property
     def what(self) -> str:
-        return {"invoice": "Invoice", "credit": "Credit memo", "procurement": "Purchase order"}[self.kind]
+        credit = "Negative invoice" if self.psa == "autotask" else "Credit memo"
+        return {"invoice": "Invoice", "credit": credit, "procurement": "Purchase order"}[self.kind]
 
     def block(self, reason: str, fix: str) -> None:
         self.state, self.reason, self.fix = "blocked", reason, fix

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wisesync.audit.services import record
@@ -16,6 +16,7 @@ from wisesync.companies.models import Company
 from wisesync.companies.services import syncable_companies
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
+from wisesync.transactions.reading import PSA_NAMES
 from wisesync.transactions.models import (COUNT_KEYS, RUN_ACTIVE_STATUSES, TransactionRun,
                                           TransactionRunRecord)
 
@@ -24,7 +25,8 @@ NOT_YOURS = ("You don't have permission to sync this company; an account adminis
 WORKER_STOPPED = "The worker stopped during the sync; start it again."
 WORKER_STOPPED_FIX = ("Make sure the job worker runs (scripts/serve starts it; otherwise run "
                       "`flask jobs-worker`), then sync again: records already in Xero are only "
-                      "posted in ConnectWise, never pushed twice.")
+                      "posted in {psa}, never pushed twice.")
+UNCHECKABLE = "Could not check the records with {psa}, so nothing was started: {explanation} Fix: {fix}"
 # A run silent this long is given up when someone starts a new one for the company.
 STALE_AFTER = timedelta(minutes=15)
 
@@ -48,7 +50,7 @@ class SelectionRefused(Exception):
 
 
 class PsaUnreadable(Exception):
-    """ConnectWise could not be read to check the selection (its explanation and fix)."""
+    """The PSA could not be read to check the selection (its explanation and fix)."""
 
 
 # -- who ---------------------------------------------------------------------------------------
@@ -160,21 +162,22 @@ def review_for(company: Company, user):
 def start_sync(company: Company, actor, keys: list[tuple[str, str]] | None, *, ip: str = ""):
     """Start a sync of ``keys`` (``(kind, psa_id)``; ``None`` = every unposted record) by
     ``actor``. Every named record must be unposted for this company right now, else
-    :class:`SelectionRefused` and nothing starts; :class:`PsaUnreadable` when ConnectWise
-    cannot be read to check. Returns ``(run, started)`` like :func:`start_run`."""
+    :class:`SelectionRefused` and nothing starts; :class:`PsaUnreadable` when the account's
+    PSA cannot be read to check. Returns ``(run, started)`` like :func:`start_run`."""
     from wisesync.accounts.models import Account
     from wisesync.psa.errors import PsaError
     from wisesync.transactions.identity import choose
     from wisesync.transactions.reading import check_selection
 
-    identity = choose(db.session.get(Account, company.account_id), actor)
+    account = db.session.get(Account, company.account_id)
+    identity = choose(account, actor)
     selected = None
     if keys is not None:
         try:
             refused = check_selection(company, actor, keys)
         except PsaError as exc:
-            raise PsaUnreadable(f"Could not check the records with ConnectWise, so nothing was started: "
-                                f"{exc.explanation} Fix: {exc.fix}") from None
+            raise PsaUnreadable(UNCHECKABLE.format(psa=PSA_NAMES.get(account.psa_type, "the PSA"),
+                                                   explanation=exc.explanation, fix=exc.fix)) from None
         if refused:
             raise SelectionRefused(refused)
         selected = [f"{kind}:{psa_id}" for kind, psa_id in keys]
@@ -188,7 +191,8 @@ def enqueue(run_id: int) -> None:
 
 
 def _give_up(run: TransactionRun, message: str) -> None:
-    run.status, run.message, run.fix, run.finished_at = "failed", message, WORKER_STOPPED_FIX, utcnow()
+    run.status, run.message, run.finished_at = "failed", message, utcnow()
+    run.fix = WORKER_STOPPED_FIX.format(psa=PSA_NAMES.get(run.psa, run.psa))
 
 
 def mark_abandoned_runs(older_than: timedelta | None = None) -> int:
@@ -204,8 +208,9 @@ def mark_abandoned_runs(older_than: timedelta | None = None) -> int:
     query = update(TransactionRun).where(TransactionRun.status == "running")
     if older_than is not None:
         query = query.where(TransactionRun.heartbeat_at < utcnow() - older_than)
-    result = db.session.execute(query.values(status="failed", message=WORKER_STOPPED, fix=WORKER_STOPPED_FIX,
-                                             finished_at=utcnow()))
+    fix = case(*((TransactionRun.psa == psa, WORKER_STOPPED_FIX.format(psa=name)) for psa, name in PSA_NAMES.items()),
+               else_=WORKER_STOPPED_FIX.format(psa="the PSA"))
+    result = db.session.execute(query.values(status="failed", message=WORKER_STOPPED, fix=fix, finished_at=utcnow()))
     db.session.commit()
     waiting = db.session.execute(select(TransactionRun.id, TransactionRun.purpose)
                                  .where(TransactionRun.status == "queued").order_by(TransactionRun.id)).all()
