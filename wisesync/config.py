@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -82,15 +83,27 @@ def normalize_database_url(url: str) -> str:
 
 
 def instance_secret(instance_path: str, filename: str, make) -> str:
-    """Return the secret kept in ``instance_path/filename``, creating it (mode 0600) on first use."""
+    """Return the secret kept in ``instance_path/filename``, creating it (mode 0600) on first use.
+
+    Several processes start at once on a fresh install (``scripts/serve --demo`` starts the web
+    process and the simulator together; gunicorn starts workers): the secret is written whole to
+    a private temporary file and then hard-linked into place, which fails if another process got
+    there first — then that process's secret is the one, so every process uses the same key and
+    none ever reads a half-written file."""
     path = Path(instance_path) / filename
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(value + "\n")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{filename}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value + "\n")
+        os.link(temporary, path)
+    except FileExistsError:
+        return path.read_text().strip()  # another process created it first: use theirs
+    finally:
+        os.unlink(temporary)
     log.warning("Generated %s in the instance folder; set it in the environment for production.", filename)
     return value
 
