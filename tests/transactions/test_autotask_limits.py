@@ -82,7 +82,8 @@ def test_past_the_threshold_the_simulator_refuses_the_patch_and_the_invoice_wait
     finally:
         stats.requests = 0
     (record,) = data["records"]
-    assert record["state"] == "failed" and "Autotask kept refusing requests (HTTP 429" in record["message"], record
+    assert record["state"] == "failed" and "its hourly API limit for this database" in record["message"], record
+    assert "rolling hour" in record["fix"] and "API Activity by Hour" in record["fix"], record
     assert entries(at_world.nz)[str(FIRST)].state == "pushed"  # in Xero; the next run only marks it
 
 

@@ -29,6 +29,15 @@ USERNAME_FIX = ("Check the API username: it is the API user's full username (Use
 INTEGRATION_CODE_FIX = ("Use the API tracking identifier of the API user: in Autotask open Admin > "
                         "Resources (Users) > the API user > Security > API Tracking Identifier and copy it "
                         "into Integration code.")
+THREADS_FIX = ("Something else is using the same integration code (API tracking identifier) on this endpoint at "
+               "the same time — another integration, or a second Wise-Sync server — and Autotask allows 3 "
+               "requests at once per tracking identifier and endpoint; Wise-Sync itself keeps to 3 and tried "
+               "again. Nothing was changed by the refused request. Try again in a few minutes; if it keeps "
+               "happening, give Wise-Sync an API user with its own tracking identifier.")
+HOURLY_FIX = ("Wait until the last 60 minutes' usage drops below the limit (it is a rolling hour, shared by "
+              "every integration of this Autotask database), then try again; nothing was changed by the "
+              "refused request. In Autotask, Admin > Extensions & Integrations > Other Extensions & Tools > "
+              "API Activity by Hour shows which integration used the requests.")
 LOGIN_FIX = ("Check the API username and secret (copy them again from the API user in Autotask). "
              "The user must be an active API user whose security level is 'API User (API-only)' "
              "with the Web Services API login allowed.")
@@ -55,6 +64,13 @@ def error_messages(response) -> list[str]:
     return texts
 
 
+def is_thread_refusal(messages: list[str]) -> bool:
+    """Autotask's "The Autotask API thread threshold of 3 threads has been exceeded." (a fourth
+    concurrent request on one endpoint; msoukhomlinov/n8n-nodes-autotask PR #107)."""
+    said = " ".join(messages).lower()
+    return "thread" in said and ("threshold" in said or "limit" in said)
+
+
 def auth_error(username: str, psa_message: str | None = None) -> PsaAuthError:
     return PsaAuthError(f"Autotask rejected the API username {username} or its secret.",
                         LOGIN_FIX, status=401, psa_message=psa_message)
@@ -71,10 +87,14 @@ def zone_error(username: str, status: int, said: str) -> PsaError:
 
 
 def error_for_body(status: int, messages: list[str], entity: str, username: str,
-                   integration_code: str) -> PsaError:
+                   integration_code: str, retry_after: float | None = None) -> PsaError:
     said = " ".join(messages)
     low = said.lower()
     kw = {"status": status, "psa_message": said or None}
+    if is_thread_refusal(messages):
+        return PsaRateLimited(f"Autotask kept refusing requests to {entity}: more than 3 were running on it at "
+                              f"once for this tracking identifier (Autotask said: {said})", THREADS_FIX,
+                              retry_after=retry_after, **kw)
     if "adequate permission" in low or "permission" in low or status == 403:
         fix = RIGHTS.get(entity, _LEVEL + f"allow access to {entity}.")
         return PsaPermissionError(
@@ -98,9 +118,11 @@ def error_for_body(status: int, messages: list[str], entity: str, username: str,
             "check it is the zone's REST address, like https://webservices5.autotask.net/ATServicesRest/.",
             **kw)
     if "threshold" in low or status == 429:
-        return PsaRateLimited(f"Autotask's API request limit was reached ({said}).",
-                              "Wait for the hourly limit to reset; other integrations share it.",
-                              **kw)
+        when = f" Autotask asked to wait {retry_after:g} seconds." if retry_after else ""
+        return PsaRateLimited("Autotask refused the request: its hourly API limit for this database (10,000 "
+                              "requests in a rolling hour, shared by every integration) is used up"
+                              + (f" (Autotask said: {said})." if said else f" (HTTP {status}).") + when,
+                              HOURLY_FIX, retry_after=retry_after, **kw)
     if status == 405:
         return PsaBadResponse("Autotask does not accept this kind of request here (HTTP 405)"
                               + (f": {said}" if said else "."),

@@ -4,6 +4,13 @@ Plain Python (no Flask). Every call goes through :class:`GuardedHttp` and holds 
 process-wide slots for its (zone, entity) pair, because Autotask allows at most three
 concurrent requests per endpoint. Autotask reports most failures as HTTP 500 with an
 ``{"errors": [...]}`` body; those are read and mapped, never blindly retried.
+
+Retries (:meth:`AutotaskRestClient._call`, one attempt at a time through ``GuardedHttp.send``):
+a bare 5xx and 502/503/504 are retried with backoff; a "thread threshold" refusal (another
+integration on the same tracking identifier holds the endpoint's three threads) is retried
+with backoff too — Autotask refused it before running it, so this is safe for a PATCH; a 429
+with ``Retry-After`` is retried after that wait; the hourly threshold (no ``Retry-After``) is
+not retried — the rolling hour takes minutes to free up — and becomes the message with the fix.
 """
 from __future__ import annotations
 
@@ -13,10 +20,10 @@ from typing import Iterator
 from urllib.parse import urlencode, urlsplit
 
 from wisesync.psa.autotask_errors import (RIGHTS, auth_error, error_for_body, error_messages,
-                                          zone_error)
+                                          is_thread_refusal, zone_error)
 from wisesync.psa.errors import (PsaBadResponse, PsaConfigError, PsaError, PsaNotFound,
                                  PsaTlsError, PsaUnavailable, scrub)
-from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body
+from wisesync.psa.http import GuardedHttp, OutboundPolicy, json_body, retry_after_seconds
 from wisesync.psa.report import Check, ConnectionReport
 
 DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
@@ -111,14 +118,12 @@ class AutotaskRestClient:
         policy = self._http.policy
         for attempt in range(policy.max_retries + 1):
             with endpoint_slot(self.zone_url, entity):
-                response = self._http.request(method, url, retry_5xx=False, headers=self._headers(),
-                                              json=json)
+                response = self._http.send(method, url, headers=self._headers(), json=json)
             messages = error_messages(response)
-            # A bare 500 is a hiccup worth retrying; a 500 that explains itself is not.
-            if response.status_code >= 500 and not messages and attempt < policy.max_retries:
-                policy.sleep(policy.backoff * (2 ** attempt))
-                continue
-            break
+            wait = _retry_wait(response, messages, policy, attempt)
+            if wait is None or attempt == policy.max_retries:
+                break
+            policy.sleep(wait)
         if response.status_code == 200:
             body = json_body(response, SERVICE)
             if not isinstance(body, dict):
@@ -129,7 +134,8 @@ class AutotaskRestClient:
         if response.status_code == 401 and not messages:
             raise auth_error(self.username)
         raise error_for_body(response.status_code, [scrub(m, self._secret) for m in messages], entity,
-                             self.username, self.integration_code)
+                             self.username, self.integration_code,
+                             retry_after=retry_after_seconds(response.headers.get("Retry-After")))
 
     # -- queries --------------------------------------------------------------------------
 
@@ -273,6 +279,23 @@ class AutotaskRestClient:
 RIGHTS_CHECKED = (("Companies", ("Companies",)), ("Contracts", ("Contracts", "ContractServices")),
                   ("Products and services", ("Products", "Services")),
                   ("Invoices and billing items", ("Invoices", "BillingItems")))
+
+
+def _retry_wait(response, messages: list[str], policy: OutboundPolicy, attempt: int) -> float | None:
+    """How long to wait before sending ``response``'s request again; None: do not (see the
+    module docstring). Only answers Autotask gave before doing anything are retried."""
+    status = response.status_code
+    backoff = policy.backoff * (2 ** attempt)
+    if is_thread_refusal(messages):
+        return backoff
+    if status in (429, 502, 503, 504) or (status >= 500 and not messages):
+        told = retry_after_seconds(response.headers.get("Retry-After"))
+        if told is not None:
+            return told if told <= policy.max_wait else None
+        # A bare 5xx is a hiccup worth retrying; a 429 that explains itself without saying
+        # when (the hourly threshold) is not, nor is a 500 that explains itself.
+        return backoff if status != 429 and (status in (502, 503, 504) or not messages) else None
+    return None
 
 
 def _normalise_zone(url: str) -> str:

@@ -17,22 +17,23 @@ Wording: "Zone information could not be determined" (unknown user at the zone lo
 "IntegrationCode is invalid." are the strings py-autotask's client matches in ``errors``; the
 second is also the SOAP API's wording (python-atws issue #64). What a REST call with an unknown
 username says is UNVERIFIED (no public source quotes it): the simulator says the user was not found.
+
+Limits (:mod:`.at_limits`): a fourth concurrent request on one endpoint and every request past
+10,000 in the rolling hour are refused with HTTP 429 and ``errors[]``.
 """
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import Counter
 from urllib.parse import urlencode
 
 from flask import Response, request
 from werkzeug.routing import BaseConverter
 
 from wisesync.simulator import at_data, at_fields, at_invoices, at_query, demo, psa_changes
+from wisesync.simulator.at_limits import HOURLY_EXCEEDED, THRESHOLD, AtSimStats
 from wisesync.simulator.faults import denied_rights, dropped_response, find, request_faults
 
-THRESHOLD = 10_000
 PERMISSION_ERROR = "User does not have the adequate permissions to query this entity."
 ZONE_UNKNOWN = "Zone information could not be determined"
 INTEGRATION_CODE_ERROR = "IntegrationCode is invalid."
@@ -52,39 +53,17 @@ class _Version(BaseConverter):
     regex = r"(?i:v1\.0)"
 
 
-class AtSimStats:
-    """What the Autotask half saw: requests this hour and the most requests in flight per endpoint."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.requests = 0
-        self.in_flight: Counter = Counter()
-        self.max_in_flight: Counter = Counter()
-
-    def enter(self, endpoint: str) -> None:
-        with self._lock:
-            self.requests += 1
-            self.in_flight[endpoint] += 1
-            self.max_in_flight[endpoint] = max(self.max_in_flight[endpoint], self.in_flight[endpoint])
-
-    def leave(self, endpoint: str) -> None:
-        with self._lock:
-            self.in_flight[endpoint] -= 1
-
-    def reset_max(self) -> None:
-        with self._lock:
-            self.max_in_flight.clear()
-
-
 def register(app, state) -> None:
     app.url_map.converters["at_root"] = _Root
     app.url_map.converters["at_version"] = _Version
-    stats = app.extensions["at_sim"] = AtSimStats()
+    stats = app.extensions["at_sim"] = state.at_limits = AtSimStats()
 
     def dispatch(root, version, rest):
         parts = [p for p in rest.split("/") if p]
         endpoint = _ENTITIES.get(parts[0].lower(), parts[0]) if parts else ""
-        stats.enter(endpoint)
+        refused = stats.enter(endpoint)  # the thread and hourly limits (at_limits)
+        if refused is not None:
+            return _errors(refused, status=429)
         try:
             # reads see PATCH/PUT /Invoices made so far, and the records changed or deleted
             # through /_sim/records
@@ -184,8 +163,7 @@ def _refuse(faults):
         return _errors(INTEGRATION_CODE_ERROR)
     limited = find(faults, "429")
     if limited:
-        response = _errors("API request threshold exceeded: the 10000 requests per hour limit "
-                           "for this database has been reached.", status=429)
+        response = _errors(HOURLY_EXCEEDED, status=429)
         response.headers["Retry-After"] = f"{limited.retry_after:g}"
         return response
     if find(faults, "500"):

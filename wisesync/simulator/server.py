@@ -58,7 +58,7 @@ def create_sim_app(records: int = 200, wsdl_dir: str | None = None,
         """Restore every seed: ConnectWise batches/payments/tokens, the Xero organisations and
         the Autotask invoice writes (webServiceDate, paidDate...) and the records changed or
         deleted through /_sim/records."""
-        for part in ("cw_books", "xero", "at_invoices", "psa_changes", "google"):
+        for part in ("cw_books", "xero", "at_invoices", "at_limits", "psa_changes", "google"):
             if getattr(state, part, None) is not None:
                 getattr(state, part).reset()
         return {"ok": True}
