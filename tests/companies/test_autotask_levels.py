@@ -43,7 +43,7 @@ def at_admin(client, login):
     return account
 
 
-def test_an_autotask_pull_stores_the_levels_its_contracts_carry(client, login, sim_faults):
+def test_an_autotask_pull_stores_the_levels_its_contracts_carry(client, login, sync_sim):
     account = at_admin(client, login)
     save_at_settings(account)
     response = client.post("/integrations/sync")
@@ -55,6 +55,32 @@ def test_an_autotask_pull_stores_the_levels_its_contracts_carry(client, login, s
     page = client.get("/companies/new").get_data(as_text=True)
     assert "Autotask organisational levels" in page and "ConnectWise" not in page
     assert page.count('name="psa_locations"') == 2 and "Organisational level 2" in page
+
+
+def test_levels_on_invoices_waiting_to_sync_are_offered_and_a_pull_without_invoice_rights_still_runs(
+        client, login, sync_sim, monkeypatch):
+    from wisesync.psa import autotask_billing
+    from wisesync.simulator.faults import Fault
+
+    account = at_admin(client, login)
+    save_at_settings(account)
+    real = autotask_billing.AutotaskBilling.billing_items
+
+    def on_another_level(self, invoice_ids):  # a billing item billed by a level no contract has
+        items = real(self, invoice_ids)
+        next(iter(items.values()))[0]["organizationalLevelAssociationID"] = 9
+        return items
+
+    monkeypatch.setattr(autotask_billing.AutotaskBilling, "billing_items", on_another_level)
+    response = client.post("/integrations/sync")
+    assert client.get(response.headers["Location"], headers={"Accept": "application/json"}).get_json()["status"] == "succeeded"
+    assert list_locations(account.id) == [*LEVELS, (9, "Organisational level 9")]
+    sync_sim.state.faults.add(Fault(kind="deny", target="at", right="Invoices"))
+    response = client.post("/integrations/sync", data={"full": "1"})
+    run = client.get(response.headers["Location"], headers={"Accept": "application/json"}).get_json()
+    assert run["status"] == "succeeded", run  # the pull needs no invoice rights
+    assert run["counts"]["organisational levels"] == 2
+    assert list_locations(account.id) == LEVELS  # level 9 was only on invoices: not seen by a full pull
 
 
 def test_before_a_pull_the_page_says_no_levels_and_companies_need_none(client, login):

@@ -110,9 +110,9 @@ def test_autotask_incremental_uses_each_entitys_modified_field(app, client, logi
     assert data["status"] == "succeeded", data
     assert data["kind"] == "incremental"
     # Products have no modified field in Autotask's ProductModel: read whole every time.
-    # Levels come from the contracts read: only the changed one's, none marked gone.
+    # Levels: the changed contract's and those of the invoices waiting to sync; none marked gone.
     assert data["counts"] == {"customers": 0, "agreements": 1, "products": 200, "services": 1,
-                              "organisational levels": 1}
+                              "organisational levels": 2}
     assert local(PsaAgreement, contract).active is False and local(PsaAgreement, contract).status == "Inactive"
     assert local(PsaProduct, service, kind="service").price == 12.0
 

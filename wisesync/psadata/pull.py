@@ -114,16 +114,22 @@ def autotask_sources(client, since: datetime | None = None) -> list[Source]:
             levels.add(level)
         return mapping.at_contract(record)
 
+    def level_records():
+        from wisesync.psadata.levels import invoice_levels
+
+        levels.update(invoice_levels(client))
+        return ({"id": level} for level in sorted(levels))
+
     contracts = source("agreements", PsaAgreement, "Contracts", contract)
     # Organisational levels: the fixture's API subset has no OrganizationalLevelAssociations
     # entity (nor Branches/LinesOfBusiness), so the levels are the association ids the
-    # contracts carry, stored as the account's PSA locations with their names unknown. An
-    # incremental pull sees only changed contracts, so it marks no level gone.
+    # contracts carry and those of the billing items of invoices waiting to sync (what routing
+    # meets), stored as the account's PSA locations with their names unknown. An incremental
+    # pull sees only changed contracts, so it marks no level gone.
     return [source("customers", PsaCustomer, "Companies", mapping.at_company), contracts,
             source("products", PsaProduct, "Products", mapping.at_item, "product"),
             source("services", PsaProduct, "Services", mapping.at_item, "service"),
-            Source(LEVELS, PsaLocation, lambda: ({"id": level} for level in sorted(levels)),
-                   lambda: len(levels), mapping.at_level, changed_only=contracts.changed_only, derived=True)]
+            Source(LEVELS, PsaLocation, level_records, lambda: len(levels), mapping.at_level, changed_only=contracts.changed_only, derived=True)]
 
 
 def sources_for(psa_type: str, client, since: datetime | None = None) -> list[Source]:
