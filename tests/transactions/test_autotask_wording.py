@@ -72,3 +72,10 @@ def test_a_run_the_worker_left_tells_the_fix_in_its_psas_words(app):
     autotask, connectwise = (db.session.get(TransactionRun, r.id) for r in runs)
     assert "only posted in Autotask, never pushed twice" in autotask.fix and "ConnectWise" not in autotask.fix
     assert "only posted in ConnectWise, never pushed twice" in connectwise.fix
+
+
+def test_the_home_pages_unposted_counts_speak_of_negative_invoices(client, at_world):
+    data = client.get("/home/unposted?fresh=1").get_json()
+    text = data["companies"][str(at_world.nz.id)]["text"]
+    assert re.fullmatch(r"\d+ invoices?, \d+ negative invoices?", text), text
+    assert "credit memo" not in text and "purchase order" not in text

@@ -184,11 +184,13 @@ def unposted_counts(user, *, fresh: bool = False) -> dict:
         explanation = getattr(result.error, "explanation", str(result.error))
         fix = getattr(result.error, "fix", "")
         out["error"] = f"{explanation}" + (f" Fix: {fix}" if fix else "")
+    autotask = getattr(getattr(user, "account", None), "psa_type", "") == "autotask"
+    # Autotask has no credit memos or purchase orders to sync: negative invoices (credit notes in Xero).
+    kinds = ((("invoice", "invoice"), ("credit", "negative invoice")) if autotask else
+             (("invoice", "invoice"), ("credit", "credit memo"), ("procurement", "purchase order")))
     for line in result.companies:
         counts = line.counts
-        text = "—" if counts is None else ", ".join(
-            _plural(counts.get(kind, 0), word) for kind, word in
-            (("invoice", "invoice"), ("credit", "credit memo"), ("procurement", "purchase order")))
+        text = "—" if counts is None else ", ".join(_plural(counts.get(kind, 0), word) for kind, word in kinds)
         out["companies"][str(line.company.id)] = {
             "text": text, "total": None if counts is None else sum(counts.values()), "problems": line.problems}
     with _counts_lock:
