@@ -430,7 +430,7 @@ class XeroClient:
             number += 1
 
     def _put(self, resource: str, key: str, elements: list[dict], idempotency_key: str,
-             *, unitdp: bool) -> list[dict]:
+             *, unitdp: bool, method: str = "PUT") -> list[dict]:
         elements = list(elements)
         if len(elements) > MAX_ELEMENTS:
             raise ValueError(f"Xero takes at most {MAX_ELEMENTS} {key} per call, not {len(elements)}.")
@@ -441,7 +441,7 @@ class XeroClient:
         params = {"summarizeErrors": "false"}
         if unitdp:
             params["unitdp"] = 4
-        body = self.request("PUT", resource, params=params, body={key: elements},
+        body = self.request(method, resource, params=params, body={key: elements},
                             idempotency_key=idempotency_key)
         results = _elements(body, key, resource)
         if len(results) != len(elements):
@@ -532,6 +532,16 @@ class XeroClient:
     # -- writes ------------------------------------------------------------------------------
     def put_contacts(self, contacts: list[dict], idempotency_key: str) -> list[dict]:
         return self._put("Contacts", "Contacts", contacts, idempotency_key, unitdp=False)
+
+    def update_contacts(self, contacts: list[dict], idempotency_key: str) -> list[dict]:
+        """``POST /Contacts`` (the spec's updateOrCreateContacts): each element names the
+        contact by ``ContactID`` and carries only the fields to change; ≤ 50 per call,
+        ``summarizeErrors=false`` so one refused element (a name another contact holds) comes
+        back with its ``ValidationErrors`` while the others are updated."""
+        missing = [c for c in contacts if not c.get("ContactID")]
+        if missing:
+            raise ValueError("Every contact to update needs its ContactID.")
+        return self._put("Contacts", "Contacts", contacts, idempotency_key, unitdp=False, method="POST")
 
     def put_items(self, items: list[dict], idempotency_key: str) -> list[dict]:
         return self._put("Items", "Items", items, idempotency_key, unitdp=True)

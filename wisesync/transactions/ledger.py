@@ -45,8 +45,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wisesync.extensions import db
 from wisesync.modelbase import utcnow
-from wisesync.transactions.models import (COUNT_KEYS, LedgerEntry, TransactionRun, TransactionRunRecord,
-                                          XeroContactLink)
+from wisesync.transactions.models import COUNT_KEYS, LedgerEntry, TransactionRun, TransactionRunRecord
 
 KEY_MAX = 128  # Xero's Idempotency-Key limit
 BATCH_IDENTIFIER_MAX = 50  # ConnectWise batchIdentifier limit
@@ -385,6 +384,9 @@ def record_outcome(run_id: int, kind: str, psa_id: str, state: str, message: str
     if len(cache) > 20000:  # a long-lived session (tests, shells) never grows without bound
         cache.clear()
     cache[cache_key] = row
+    warning = _warnings().get(cache_key)
+    if warning is not None and warning[0] not in message:  # a contact warning stays on the record
+        message, fix = f"{message} {warning[0]}".strip(), fix or warning[1]
     row.state, row.message, row.fix = state, message, fix
     row.number = number[:64] or row.number or ""
     row.pushed = bool(row.pushed) or pushed
@@ -399,6 +401,19 @@ _ABSENT = object()  # in the outcome cache: this run has no row for the record (
 
 def _outcome_cache() -> dict:
     return db.session.info.setdefault("wisesync.run_records", {})
+
+
+def _warnings() -> dict:
+    return db.session.info.setdefault("wisesync.run_warnings", {})
+
+
+def note_warning(run_id: int, kind: str, psa_id: str, message: str, fix: str = "") -> None:
+    """A warning that stays on the record's outcome in this run whatever state it reaches next
+    (e.g. its contact could not be renamed in Xero: the document is still sent); recorded now."""
+    _warnings()[(run_id, kind, str(psa_id))] = (message, fix)
+    row = _outcome_cache().get((run_id, kind, str(psa_id)))
+    if row is not None and row is not _ABSENT and row in db.session:
+        record_outcome(run_id, kind, psa_id, row.state, row.message, row.fix, commit=False)
 
 
 def prime_outcomes(run_id: int, keys: Iterable[tuple[str, str]]) -> None:
@@ -450,70 +465,8 @@ def run_progress(run: TransactionRun) -> dict:
             "records": records, "percent": percent, "message": run.message, "fix": run.fix}
 
 
-# --- Xero contact links ----------------------------------------------------------------------
+# --- Xero contact links (their own module; these names stay reachable as ledger.*) -----------
 
-def contact_links(company_id: int, psa: str, counterparty_ids: Iterable[str] | None = None) -> dict[str, str]:
-    """PSA counterparty id → Xero ContactID for the company's organisation."""
-    query = select(XeroContactLink).where(XeroContactLink.company_id == company_id,
-                                          XeroContactLink.psa == psa)
-    if counterparty_ids is not None:
-        query = query.where(XeroContactLink.counterparty_id.in_([str(i) for i in counterparty_ids]))
-    return {link.counterparty_id: link.contact_id for link in db.session.scalars(query)}
-
-
-def save_contact_link(account_id: int, company_id: int, psa: str, counterparty_id: str, contact_id: str,
-                      name: str = "") -> XeroContactLink:
-    """Remember (or update) which Xero contact a PSA company became; commits."""
-    def find():
-        return db.session.scalar(select(XeroContactLink).where(
-            XeroContactLink.company_id == company_id, XeroContactLink.psa == psa,
-            XeroContactLink.counterparty_id == str(counterparty_id)))
-
-    link = find()
-    if link is None:
-        link = XeroContactLink(account_id=account_id, company_id=company_id, psa=psa,
-                               counterparty_id=str(counterparty_id), contact_id=contact_id)
-        db.session.add(link)
-        try:
-            db.session.flush()
-        except IntegrityError:  # saved meanwhile by another session
-            db.session.rollback()
-            link = find()
-            if link is None:
-                raise
-    link.contact_id, link.name = contact_id, (name or link.name or "")[:255]
-    db.session.commit()
-    return link
-
-
-def save_contact_links(account_id: int, company_id: int, psa: str, links: dict[str, tuple[str, str]]) -> None:
-    """:func:`save_contact_link` for many (counterparty id → (ContactID, name)) in one query and
-    one commit; should another session save one meanwhile, they are saved one by one."""
-    if not links:
-        return
-    query = select(XeroContactLink).where(XeroContactLink.company_id == company_id, XeroContactLink.psa == psa,
-                                          XeroContactLink.counterparty_id.in_([str(i) for i in links]))
-    found = {link.counterparty_id: link for link in db.session.scalars(query)}
-    for counterparty_id, (contact_id, name) in links.items():
-        link = found.get(str(counterparty_id))
-        if link is None:
-            link = XeroContactLink(account_id=account_id, company_id=company_id, psa=psa,
-                                   counterparty_id=str(counterparty_id), contact_id=contact_id)
-            db.session.add(link)
-        link.contact_id, link.name = contact_id, (name or link.name or "")[:255]
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        for counterparty_id, (contact_id, name) in links.items():
-            save_contact_link(account_id, company_id, psa, counterparty_id, contact_id, name)
-
-
-def forget_contact_link(company_id: int, psa: str, counterparty_id: str) -> None:
-    """Drop a link whose Xero contact is gone (archived or deleted in Xero); commits."""
-    link = db.session.scalar(select(XeroContactLink).where(
-        XeroContactLink.company_id == company_id, XeroContactLink.psa == psa,
-        XeroContactLink.counterparty_id == str(counterparty_id)))
-    if link is not None:
-        db.session.delete(link)
-        db.session.commit()
+from wisesync.transactions.contact_links import (contact_fingerprints, contact_links,  # noqa: E402,F401
+                                                 forget_contact_link, save_contact_fingerprints,
+                                                 save_contact_link, save_contact_links)

@@ -191,6 +191,8 @@ class XeroContactLink(db.Model):
     counterparty_id: Mapped[str] = mapped_column(String(64))  # the PSA company's id
     contact_id: Mapped[str] = mapped_column(String(64))  # Xero ContactID
     name: Mapped[str] = mapped_column(String(255), default="")
+    # SHA-256 of the contact details last sent to Xero (push.contact_fingerprint); "" = unknown
+    sent_fingerprint: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -12,7 +12,8 @@ Exactly once, by construction:
 - bills (ACCPAY) have no unique-number rule in Xero, so their numbers are looked up before they
   are sent (one call per 50) and those found are adopted.
 
-Contacts (DESIGN §10.1): a linked contact is used by its ContactID; the others are looked up in
+Contacts (DESIGN §10.1): a linked contact is used by its ContactID (and updated first when its
+PSA details changed, :mod:`.contact_updates`); the others are looked up in
 one call per 50 numbers-or-names: by ``ContactNumber`` (the PSA company identifier), then by
 exact name — a contact of that name that carries another contact number belongs to another
 PSA company, and the record is blocked rather than booked to it (Xero would refuse a second
@@ -88,6 +89,7 @@ class Pusher:
     synced_by_id: int | None
     links: dict = field(default_factory=dict)  # PSA company id → ContactID
     psa: str = "connectwise"  # whose companies the contacts are
+    update_linked: bool = True  # False when the PSA's billing details could not be read
 
     # -- items -------------------------------------------------------------------------------
     def ensure_items(self, pending: list[Pending]) -> None:
@@ -143,6 +145,10 @@ class Pusher:
                 if match is not None:
                     matched[cid] = (match["ContactID"], match.get("Name") or contact.get("Name", ""))
             self.link_many(matched)
+        if self.update_linked:
+            from wisesync.transactions.contact_updates import update_contacts
+
+            update_contacts(self, [p for p in pending if not p.row.blocked])
         for p in pending:
             if p.row.blocked:
                 continue
@@ -161,13 +167,15 @@ class Pusher:
                                                   ours=contact.get("ContactNumber", "")),
                             DUPLICATE_NAME_FIX.format(ours=contact.get("ContactNumber", "")))
 
-    def link_many(self, links: dict[str, tuple[str, str]]) -> None:
-        """Link several counterparties (id → (ContactID, name)) in one commit."""
+    def link_many(self, links: dict[str, tuple[str, str]], fingerprints: dict[str, str] | None = None) -> None:
+        """Link several counterparties (id → (ContactID, name)) in one commit, with what was
+        sent for those Xero created from a document (``fingerprints``)."""
         changed = {cid: (contact_id, name) for cid, (contact_id, name) in links.items()
                    if cid and contact_id and self.links.get(cid) != contact_id}
         if changed:
             self.links.update({cid: contact_id for cid, (contact_id, _name) in changed.items()})
-            ledger.save_contact_links(self.company.account_id, self.company.id, self.psa, changed)
+            ledger.save_contact_links(self.company.account_id, self.company.id, self.psa, changed,
+                                      {cid: fp for cid, fp in (fingerprints or {}).items() if cid in changed})
 
     def link(self, counterparty_id: str, contact_id: str, name: str = "") -> None:
         if counterparty_id and contact_id and self.links.get(counterparty_id) != contact_id:
@@ -232,12 +240,15 @@ class Pusher:
                 ledger.record_failed(p.entry, f"{p.name}: Xero refused it: {'; '.join(messages) or 'no reason given'}",
                                      fix_for(messages, self.psa), run_id=self.run_id)
         db.session.commit()  # the call's answers, in one transaction
-        links, sent = {}, {id(p) for p in done}
+        links, fingerprints, sent = {}, {}, {id(p) for p in done}
         for p, result in zip(chunk, results):
             contact = result.get("Contact") or {}
             if id(p) in sent and contact.get("ContactID"):
                 links[p.mapped.counterparty_id] = (contact["ContactID"], contact.get("Name", ""))
-        self.link_many(links)
+                inline = p.mapped.document.get("Contact") or {}
+                if "ContactID" not in inline:  # Xero created it from what the document carried
+                    fingerprints[p.mapped.counterparty_id] = sent_fingerprint(inline)
+        self.link_many(links, fingerprints)
         return done + self._adopt_duplicates(duplicates, endpoint)
 
     def _adopt_duplicates(self, duplicates: list[Pending], endpoint: str) -> list[Pending]:
@@ -287,6 +298,12 @@ class Pusher:
             reason, fix = exc.explanation, UNKNOWN_OUTCOME_FIX if isinstance(exc, (XeroUnavailable,)) else exc.fix
         for p in chunk:
             ledger.record_failed(p.entry, f"{p.name}: {reason}", fix or UNKNOWN_OUTCOME_FIX, run_id=self.run_id)
+
+
+def sent_fingerprint(contact: dict) -> str:
+    from wisesync.transactions.contact_updates import contact_details, contact_fingerprint
+
+    return contact_fingerprint(contact_details(contact))
 
 
 def _same_number(document: dict, key: str, p: Pending) -> bool:

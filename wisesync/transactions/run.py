@@ -207,7 +207,9 @@ class Sync:
         if self.autotask:
             books.export_rows(wanted, self.company, catalog, contact_ids=pusher.links)
         else:
-            billing = self._billing(books, wanted, pusher.links)
+            billing = self._billing(books, wanted)
+            pusher.update_linked = billing is not None
+            billing = billing or {}
             rv.export_rows(books, wanted, self.company, catalog, contact_ids=pusher.links, billing=billing)
         in_xero = [r for r in wanted if r.entry is not None and r.entry.xero_id]
         already = {id(r) for r in in_xero}
@@ -247,18 +249,20 @@ class Sync:
             totals_json=ledger.json.dumps({"records": total}), heartbeat_at=utcnow()))
         db.session.commit()
 
-    def _billing(self, books, rows: list, links: dict) -> dict:
-        """Billing contact details (e-mail, address) of customers not yet linked to a Xero
-        contact, for the contacts Xero creates; a failure here only loses those details."""
+    def _billing(self, books, rows: list) -> dict | None:
+        """Billing contact details (e-mail, address) of the customers, for the contacts Xero
+        creates and for updating linked ones (DESIGN §10.1); None when they could not be read
+        (the documents still go, created contacts lack those details, linked ones are left as
+        they are)."""
         ids = sorted({r.counterparty_id for r in rows if r.kind != "procurement" and r.counterparty_id
-                      and r.counterparty_id not in links and r.counterparty_id.isdigit()})
+                      and r.counterparty_id.isdigit()})
         if not ids:
             return {}
         try:
             return books.billing_contacts([int(i) for i in ids])
         except PsaError as exc:
             log.warning("Sync %s: billing contacts not read: %s", self.run_id, exc)
-            return {}
+            return None
 
     def _ref(self, row) -> ledger.RecordRef:
         mapped = row.document
