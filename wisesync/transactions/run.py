@@ -16,6 +16,7 @@ sent waits for the next run.
 from __future__ import annotations
 
 import logging
+import time
 
 from sqlalchemy import update
 
@@ -40,6 +41,7 @@ UNEXPECTED_FIX = ("Sync again: records already in Xero are only posted, never pu
                   "again, the server log has the details for support.")
 GONE = "{what} {number} is no longer unposted for {company} in {psa}, so it was not synced."
 GONE_FIX = "Reload the review page to see what is unposted now."
+HEARTBEAT_EVERY = 10.0  # seconds; a run is taken for abandoned after services.STALE_AFTER (15 minutes)
 WAITING = "{what} {number} was not sent: the run stopped first. It waits for the next sync."
 
 
@@ -283,13 +285,16 @@ class Sync:
         bills = [p for p in pending if p.mapped.xero_type == "ACCPAY"]
         groups.append(pusher.adopt_existing_bills(bills))
         poster.post([p.entry for p in bills if p.entry is not None])
+        beat = time.monotonic()
         for group in groups:
             for start in range(0, len(group), CHUNK):
                 done = pusher.push(group[start:start + CHUNK])
                 # Batched in ConnectWise while the next call goes to Xero; answers recorded as they come.
                 poster.post([p.entry for p in done], wait=False)
                 poster.collect()
-                heartbeat(self.run_id)
+                if time.monotonic() - beat >= HEARTBEAT_EVERY:  # a commit of its own: not per call
+                    heartbeat(self.run_id)
+                    beat = time.monotonic()
 
     def _waiting(self, rows: list, exc: Exception) -> None:
         """The run stopped: every selected record it had not reached says so (and waits)."""
