@@ -133,7 +133,7 @@ def setup_steps(account: Account) -> list[Step]:
 
 def home_for(user) -> Home:
     """What ``user``'s home page shows (admins get the checklist; everyone the daily part)."""
-    from wisesync.transactions.reading import xero_problem
+    from wisesync.transactions.reading import company_problems
     from wisesync.transactions.services import latest_runs
 
     account = db.session.get(Account, user.account_id)
@@ -150,14 +150,8 @@ def home_for(user) -> Home:
     companies = syncable_companies(user)
     runs = latest_runs([c.id for c in companies])
     for company in companies:
-        problems = []
-        xero = xero_problem(company)
-        if xero is not None:
-            problems.append(str(xero))
         run = runs.get(company.id)
-        if run is not None and run.status == "failed" and run.message:
-            problems.append(f"The last sync failed: {run.message}")
-        home.companies.append((company, run, problems))
+        home.companies.append((company, run, company_problems(company, run)))
     return home
 
 

@@ -100,6 +100,17 @@ def _trouble_counts(company_ids: list[int]) -> dict[int, dict[str, int]]:
     return out
 
 
+def company_problems(company, run) -> list[str]:
+    """What stops ``company`` from syncing now: its Xero connection, its last run's failure."""
+    problems = []
+    xero = xero_problem(company)
+    if xero is not None:
+        problems.append(str(xero))
+    if run is not None and run.status == "failed" and run.message:
+        problems.append(f"The last sync failed: {run.message}")
+    return problems
+
+
 def overview(user, companies: list, latest: dict) -> Overview:
     """Every company ``user`` may sync with its live unposted counts (one read of ConnectWise
     for all of them), its last run and its problems."""
@@ -114,13 +125,8 @@ def overview(user, companies: list, latest: dict) -> Overview:
     trouble = _trouble_counts([c.id for c in companies])
     lines = []
     for company in companies:
-        problems = []
-        xero = xero_problem(company)
-        if xero is not None:
-            problems.append(str(xero))
         run = latest.get(company.id)
-        if run is not None and run.status == "failed" and run.message:
-            problems.append(f"The last sync failed: {run.message}")
+        problems = company_problems(company, run)
         found = trouble.get(company.id, {})
         for state, words in (("failed", "failed"), ("blocked", "blocked"),
                              ("pushed", f"in Xero but not yet posted in {PSA_NAMES[account.psa_type]}")):
