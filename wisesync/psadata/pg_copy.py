@@ -17,7 +17,7 @@ class CopyUpserter:
     database connection and is emptied at each commit (``ON COMMIT DELETE ROWS``)."""
 
     def __init__(self, source, shared: dict):
-        table = source.model.__table__
+        table = source.model.__table__  # B608 below: every name is the model's table and columns
         key = ["account_id", "kind", "psa_id"] if source.kind else ["account_id", "psa_id"]
         self.columns = [column.name for column in table.columns if column.name != "id"]
         self.shared = shared
@@ -27,13 +27,13 @@ class CopyUpserter:
         cols = ", ".join(self.columns)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.columns if c not in key)
         varying = ", ".join(self.varying)
-        self.create = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.temp} ON COMMIT DELETE ROWS "
+        self.create = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.temp} ON COMMIT DELETE ROWS "  # nosec B608
                        f"AS SELECT {varying} FROM {table.name} WITH NO DATA")
         self.copy = f"COPY {self.temp} ({varying}) FROM STDIN"
         dialect = db.session.get_bind().dialect
         types = {column.name: column.type.compile(dialect=dialect) for column in table.columns}
         shared_values = ", ".join(f"%({c})s::{types[c]}" if c in shared else c for c in self.columns)
-        self.insert = (f"INSERT INTO {table.name} ({cols}) SELECT {shared_values} FROM {self.temp} "
+        self.insert = (f"INSERT INTO {table.name} ({cols}) SELECT {shared_values} FROM {self.temp} "  # nosec B608
                        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
         self.sql = self.insert  # for the fallback's logging/tests, like Upserter.sql
 

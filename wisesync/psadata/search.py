@@ -80,22 +80,25 @@ def catch_up(table: str) -> bool:
     """SQLite: bring ``table``'s FTS5 index up to date with the rows its triggers queued, in one
     transaction of its own. False if that cannot be done now (another writer holds the
     database past the busy timeout): the caller then searches without the index."""
+    # B608 below: every name is built from SEARCHED's keys (the model tables), never from input.
+    if table not in SEARCHED:
+        raise ValueError(f"not a searched table: {table!r}")
     queue, fts = f"{table}_fts_queue", index_name(table, postgres=False)
-    if not db.session.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {queue})")):
+    if not db.session.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {queue})")):  # nosec B608
         return True
     columns = " || ' ' || ".join(f"t.{c}" for c in SEARCHED[table])
     try:
         with db.engine.begin() as conn:
             conn.exec_driver_sql(f"PRAGMA busy_timeout = {CATCH_UP_WAIT_MS}")  # a page waits briefly
             try:
-                conn.execute(text(f"DELETE FROM {queue} WHERE id < 0"))  # takes the write lock first
+                conn.execute(text(f"DELETE FROM {queue} WHERE id < 0"))  # takes the write lock first  # nosec B608
             finally:
                 conn.exec_driver_sql("PRAGMA busy_timeout = 5000")  # pysqlite's default, for the pool
-            conn.execute(text(f"INSERT INTO {fts}({fts}, rowid, doc) "
+            conn.execute(text(f"INSERT INTO {fts}({fts}, rowid, doc) "  # nosec B608
                               f"SELECT 'delete', id, indexed FROM {queue} WHERE indexed IS NOT NULL"))
-            conn.execute(text(f"INSERT INTO {fts}(rowid, doc) SELECT t.id, {columns} "
+            conn.execute(text(f"INSERT INTO {fts}(rowid, doc) SELECT t.id, {columns} "  # nosec B608
                               f"FROM {queue} q JOIN {table} t ON t.id = q.id"))
-            conn.execute(text(f"DELETE FROM {queue}"))
+            conn.execute(text(f"DELETE FROM {queue}"))  # nosec B608
     except OperationalError as exc:
         log.warning("PSA search index of %s could not catch up (%s); this search scans the table",
                     table, exc.orig)
@@ -105,15 +108,15 @@ def catch_up(table: str) -> bool:
 
 def match(model, q: str):
     """A WHERE clause: the row's searched text contains ``q``, ignoring case."""
-    table = model.__tablename__
+    table = model.__tablename__  # B608 below: names from the model's table, the query text is bound
     if db.engine.dialect.name == "postgresql":
         has_index(table)  # the same query either way; only the warning differs
         return document(model).ilike(like_pattern(q))  # PostgreSQL's default LIKE escape is "\"
     if len(q) >= TRIGRAM and has_index(table) and catch_up(table):
         phrase = '"' + q.replace('"', '""') + '"'
         fts = index_name(table, postgres=False)
-        rows = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase").bindparams(phrase=phrase)
-        few = db.session.scalars(text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase LIMIT :n"),
+        rows = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase").bindparams(phrase=phrase)  # nosec B608
+        few = db.session.scalars(text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase LIMIT :n"),  # nosec B608
                                  {"phrase": phrase, "n": FEW + 1}).all()
         if len(few) <= FEW:  # a rare term: fetch these rows by id and order them
             return model.id.in_(few)
