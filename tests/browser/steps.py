@@ -4,11 +4,11 @@ ADMIN_EMAIL = "ada@example.com"
 ADMIN_PASSWORD = "Long-enough-1"
 
 
-def set_up_portal(page, url: str) -> None:
+def set_up_portal(page, url: str, psa: str = "connectwise", account: str = "Acme MSP") -> None:
     """First run through /setup as a new admin would; ends on the companies page, logged in."""
     page.goto(url + "/setup")
-    page.fill("#account_name", "Acme MSP")
-    page.check("input[name=psa_type][value=connectwise]")
+    page.fill("#account_name", account)
+    page.check(f"input[name=psa_type][value={psa}]")
     page.fill("#first_name", "Ada")
     page.fill("#last_name", "Admin")
     page.fill("#email", ADMIN_EMAIL)

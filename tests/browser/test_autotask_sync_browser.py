@@ -11,7 +11,7 @@ import re
 import pytest
 import requests
 
-from tests.browser.steps import ADMIN_EMAIL, ADMIN_PASSWORD, connect_xero
+from tests.browser.steps import connect_xero, set_up_portal
 from tests.browser.test_sync_browser import sync_worker, xero_env  # noqa: F401
 from wisesync.simulator import at_data, demo
 
@@ -21,16 +21,7 @@ NZ_INVOICE, NZ_THIRDS, NZ_CREDIT, AU_INVOICE = FIRST, FIRST + 23, FIRST + 53, FI
 
 
 def set_up_autotask_portal(page, url: str, sim_url: str) -> None:
-    page.goto(url + "/setup")
-    page.fill("#account_name", "Tasked MSP")
-    page.check("input[name=psa_type][value=autotask]")
-    page.fill("#first_name", "Ada")
-    page.fill("#last_name", "Admin")
-    page.fill("#email", ADMIN_EMAIL)
-    page.fill("#password", ADMIN_PASSWORD)
-    page.fill("#password_confirm", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/companies**")
+    set_up_portal(page, url, psa="autotask", account="Tasked MSP")
     page.goto(url + "/integrations")
     page.fill("#at_username", demo.AT_API_USERNAME)
     page.fill("#at_secret", demo.AT_API_SECRET)
